@@ -1,0 +1,1 @@
+"""The crawler: Scrapy spiders, the extraction stage and the pipelines that store articles."""

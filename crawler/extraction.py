@@ -1,0 +1,224 @@
+"""The extraction stage: turns a fetched HTML page into article text and metadata.
+
+This is the only module that talks to trafilatura. It decodes the page, runs one
+trafilatura extraction (text and metadata together), drops the calls to action trafilatura
+lets through, and fills in what trafilatura does not give precisely enough: the publication
+timestamp with its time and zone, and the language.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import trafilatura
+from lxml.etree import XPath, XPathSyntaxError
+from lxml.html import HtmlElement
+from trafilatura.utils import detect_encoding
+from w3lib.encoding import html_to_unicode
+
+from crawler.boilerplate import strip_calls_to_action
+from crawler.dates import parse_date
+from crawler.language import guess_language
+
+__all__ = ["Extracted", "extract_article"]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str                 # the article body, paragraphs separated by "\n"; boilerplate removed
+    title: str | None
+    published: datetime | None   # timezone-aware (UTC if the page gives no zone); None if unknown
+    author: str | None
+    site_name: str | None
+    language: str | None      # ISO 639-1 code such as "en", "ru", "he"
+
+
+# Meta tags that carry the publication time, most specific first (keys are lower-cased).
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "published_time",
+    "datepublished",
+    "dc.date.issued",
+    "dcterms.issued",
+    "parsely-pub-date",
+    "sailthru.date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "publication_date",
+)
+_LANGUAGE_META = ("og:locale", "content-language", "language", "dc.language")
+
+# JSON-LD types whose datePublished is the article's (a WebPage's may be the site's).
+_ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|Posting", re.IGNORECASE)
+# Does the value carry a time of day, or only a day?
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}|T\d{4}|^\d{9,}$")  # an epoch number counts
+_EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+# Publishers' clocks and zones are sloppy; further ahead than this is a wrong value.
+_FUTURE_SLACK = timedelta(days=1)
+
+_ITEMPROP_PUBLISHED = XPath('//*[@itemprop="datePublished"]')
+_JSON_LD = XPath('//script[@type="application/ld+json"]')
+_ARTICLE_TIME = XPath("//article//time[@datetime] | //time[@pubdate][@datetime]")
+
+
+def extract_article(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    prune_xpath: Sequence[str] = (),
+    language_hint: str | None = None,
+) -> Extracted | None:
+    """None when the page has no article text."""
+    page = _decode(html) if isinstance(html, bytes) else html
+    if not page.strip():
+        return None
+    rules = _checked_rules(tuple(prune_xpath))
+    # Parsed once here so the metadata we read ourselves and trafilatura share one parse.
+    tree = trafilatura.load_html(page)
+    if tree is None:
+        return None
+    meta = _meta_values(tree)
+
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        favor_precision=True,
+        with_metadata=True,
+        # the dedup cache is process-global: results would depend on what ran before
+        deduplicate=False,
+        prune_xpath=list(rules) or None,
+    )
+    if document is None or isinstance(document, dict):
+        return None
+    text = strip_calls_to_action(document.text or "")
+    if not text:
+        return None
+
+    return Extracted(
+        text=text,
+        title=document.title or None,
+        published=_published(tree, meta, document.date),
+        author=document.author or None,
+        site_name=document.sitename or None,
+        language=guess_language(text, _declared_language(tree, meta), language_hint),
+    )
+
+
+def _decode(body: bytes) -> str:
+    """Decode like a browser: BOM, then <meta charset>/http-equiv, then detection."""
+    _, text = html_to_unicode(None, body, auto_detect_fun=_detect_encoding)
+    return text
+
+
+def _detect_encoding(body: bytes) -> str | None:
+    guesses = detect_encoding(body)
+    return guesses[0] if guesses else None
+
+
+@lru_cache(maxsize=256)
+def _checked_rules(rules: tuple[str, ...]) -> tuple[str, ...]:
+    # trafilatura would raise lxml's own error from deep inside; name the bad rule instead
+    for rule in rules:
+        try:
+            XPath(rule)
+        except XPathSyntaxError as err:
+            raise ValueError(f"invalid prune_xpath rule {rule!r}: {err}") from err
+    return rules
+
+
+def _meta_values(tree: HtmlElement) -> dict[str, str]:
+    """The page's <meta> contents by lower-cased name/property/itemprop/http-equiv."""
+    values: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        content = element.get("content")
+        if not content or not content.strip():
+            continue
+        for attribute in ("property", "name", "itemprop", "http-equiv"):
+            key = element.get(attribute)
+            if key:
+                values.setdefault(key.strip().lower(), content.strip())
+    return values
+
+
+def _declared_language(tree: HtmlElement, meta: dict[str, str]) -> str | None:
+    declared = tree.get("lang") or tree.get("xml:lang")
+    if declared and declared.strip():
+        return declared
+    return next((meta[key] for key in _LANGUAGE_META if key in meta), None)
+
+
+def _published(tree: HtmlElement, meta: dict[str, str], day: str | None) -> datetime | None:
+    """The page's own timestamp when it has a time of day, else trafilatura's day."""
+    first_day: datetime | None = None
+    for value in _published_candidates(tree, meta):
+        moment = parse_date(value)
+        if moment is None or not _EARLIEST <= moment <= datetime.now(UTC) + _FUTURE_SLACK:
+            continue
+        if _HAS_TIME.search(value):
+            return moment
+        first_day = first_day or moment
+    if day:
+        try:
+            return datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return first_day
+
+
+def _published_candidates(tree: HtmlElement, meta: dict[str, str]) -> Iterator[str]:
+    """Publication-time strings the page states, most trustworthy first."""
+    for key in _PUBLISHED_META:
+        if key in meta:
+            yield meta[key]
+    for element in _ITEMPROP_PUBLISHED(tree):
+        value = element.get("content") or element.get("datetime") or element.text_content()
+        if value and value.strip():
+            yield value.strip()
+    yield from _json_ld_published(tree)
+    for element in _ARTICLE_TIME(tree):
+        yield element.get("datetime").strip()
+
+
+def _json_ld_published(tree: HtmlElement) -> Iterator[str]:
+    others: list[str] = []
+    for script in _JSON_LD(tree):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        for node in _json_nodes(data):
+            value = node.get("datePublished")
+            if not isinstance(value, str) or not value.strip():
+                continue
+            kind = node.get("@type")
+            kinds = " ".join(kind) if isinstance(kind, list) else str(kind or "")
+            if _ARTICLE_TYPES.search(kinds):
+                yield value.strip()
+            else:
+                others.append(value.strip())
+    yield from others
+
+
+def _json_nodes(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    # @graph and nested objects hold the article; the depth cap guards against odd feeds
+    if depth > 6:
+        return
+    if isinstance(data, dict):
+        yield data
+        for value in data.values():
+            if isinstance(value, dict | list):
+                yield from _json_nodes(value, depth + 1)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _json_nodes(item, depth + 1)

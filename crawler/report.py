@@ -1,0 +1,83 @@
+"""What happened to each source during a crawl: printed as it happens, summed up at the end."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+@dataclass
+class SourceOutcome:
+    name: str
+    failure: str | None = None  # the source itself could not be read
+    unchanged: bool = False  # its index answered 304 Not Modified
+    announced: int = 0  # links its index pages announced
+    queued: int = 0  # of those, new ones fetched
+    new: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)  # items that failed while the source was read
+
+
+class CrawlReport:
+    """Collects per-source outcomes; each problem is printed at once with the source's name."""
+
+    def __init__(self, sources: list[str], stream: TextIO | None = None) -> None:
+        self.outcomes = {name: SourceOutcome(name) for name in sources}
+        self.stream = stream if stream is not None else sys.stderr
+
+    def _say(self, source: str, message: str) -> None:
+        print(f"[{source}] {message}", file=self.stream, flush=True)
+
+    def source_failed(self, source: str, reason: str) -> None:
+        outcome = self.outcomes[source]
+        if outcome.failure is None:
+            outcome.failure = reason
+        self._say(source, f"failed: {reason}")
+
+    def index_read(self, source: str, announced: int, queued: int) -> None:
+        outcome = self.outcomes[source]
+        outcome.announced += announced
+        outcome.queued += queued
+
+    def index_unchanged(self, source: str) -> None:
+        self.outcomes[source].unchanged = True
+
+    def item_failed(self, source: str, reason: str) -> None:
+        self.outcomes[source].errors.append(reason)
+        self._say(source, f"error: {reason}")
+
+    def note(self, source: str, message: str) -> None:
+        self._say(source, message)
+
+    def saved(self, source: str, outcome: str) -> None:
+        if outcome == "new":
+            self.outcomes[source].new += 1
+        elif outcome == "updated":
+            self.outcomes[source].updated += 1
+
+    @property
+    def failed(self) -> list[SourceOutcome]:
+        return [o for o in self.outcomes.values() if o.failure is not None]
+
+    def errors(self) -> list[dict[str, str]]:
+        """Every problem of the run, for the crawl_runs table."""
+        out = []
+        for outcome in self.outcomes.values():
+            if outcome.failure:
+                out.append({"source": outcome.name, "error": outcome.failure, "fatal": "yes"})
+            out.extend({"source": outcome.name, "error": e, "fatal": "no"} for e in outcome.errors)
+        return out
+
+    def summary(self) -> str:
+        total = len(self.outcomes)
+        new = sum(o.new for o in self.outcomes.values())
+        updated = sum(o.updated for o in self.outcomes.values())
+        line = f"{total} source{'s' * (total != 1)}, {new} new article{'s' * (new != 1)}"
+        if updated:
+            line += f", {updated} updated"
+        failed = self.failed
+        if failed:
+            names = ", ".join(o.name for o in failed[:3]) + (" …" if len(failed) > 3 else "")
+            line += f"; {len(failed)} source{'s' * (len(failed) != 1)} failed: {names}"
+        return line

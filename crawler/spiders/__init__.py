@@ -1,0 +1,1 @@
+"""Scrapy spiders; one reads every configured source."""

@@ -1,0 +1,5 @@
+"""Allows `python -m mediamon`."""
+
+from mediamon.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,263 @@
+"""The `mediamon` command line: a thin layer that parses options, calls the library, prints.
+
+Expected failures (a bad config, an unreachable database, a crawl already running) become
+one line on stderr and an exit status; heavy libraries are imported only by the commands
+that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from mediamon import __version__
+from mediamon.config import Config, default_config_path, load_config, summarize
+from mediamon.errors import ExtractionError, MediamonError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _date(value: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mediamon",
+        description="Watch two governments' accounts of their contacts, and the press around them.",
+    )
+    parser.add_argument("--version", action="version", version=f"mediamon {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default: $MEDIAMON_CONFIG, else ./config.yaml)",
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+
+    crawl = commands.add_parser(
+        "crawl", help="crawl every enabled source once and store new articles"
+    )
+    crawl.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's own log too")
+    crawl.set_defaults(run=cmd_crawl)
+
+    articles = commands.add_parser("articles", help="list stored articles, newest first")
+    articles.add_argument("--json", action="store_true", help="print a JSON array")
+    articles.add_argument(
+        "--since", type=_date, metavar="YYYY-MM-DD", help="only articles from this day on"
+    )
+    articles.add_argument(
+        "--relevant",
+        action="store_true",
+        help="only articles that report a contact between the two sides",
+    )
+    articles.add_argument("--limit", type=int, metavar="N", help="at most N articles")
+    articles.set_defaults(run=cmd_articles)
+
+    sources = commands.add_parser("sources", help="list the sources and their health")
+    sources.add_argument("--json", action="store_true", help="print a JSON array")
+    sources.set_defaults(run=cmd_sources)
+
+    extract = commands.add_parser(
+        "extract", help="print the clean text of saved HTML files or URLs"
+    )
+    extract.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+    extract.add_argument("--json", action="store_true", help="one JSON object per line")
+    extract.set_defaults(run=cmd_extract)
+
+    check = commands.add_parser("check-config", help="validate the config and summarise it")
+    check.set_defaults(run=cmd_check_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except MediamonError as exc:
+        print(f"mediamon: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mediamon: interrupted", file=sys.stderr)
+        return 130
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config or default_config_path())
+
+
+def _open_store(config: Config) -> Any:
+    from mediamon.store import Store
+
+    return Store.open(config.database_url())
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _config(args)
+    print("\n".join(summarize(config)))
+    print("config is valid")
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    config = _config(args)
+    from crawler.run import run_crawl
+
+    with _open_store(config) as store, store.crawl_lock():
+        summary = run_crawl(config, store, verbose=args.verbose)
+    print(f"crawl: {summary.line}")
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    config = _config(args)
+    with _open_store(config) as store:
+        found = store.articles(since=args.since, limit=args.limit)
+    if args.relevant:
+        found = []  # nothing is marked relevant until the analysis stage has run
+    if args.json:
+        print(json.dumps([_article_json(a) for a in found], ensure_ascii=False, indent=2))
+        return 0
+    for article in found:
+        when = _day(article.published or article.first_seen)
+        print(f"{when}  {article.source:<24.24}  {article.title or '(no title)'}")
+        print(f"            {article.url}")
+    print(f"{len(found)} article{'s' * (len(found) != 1)}", file=sys.stderr)
+    return 0
+
+
+def _article_json(article: Any) -> dict[str, Any]:
+    return {
+        "url": article.url,
+        "source": article.source,
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+        "text": article.text,
+        "relevant": False,
+        "side": article.side,
+        "official": article.official,
+        "event": None,
+        "first_seen": article.first_seen.isoformat(),
+        "versions": article.versions,
+    }
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    config = _config(args)
+    with _open_store(config) as store:
+        store.sync_sources(config.sources)
+        health = store.source_health()
+    configured = {source.name: source for source in config.sources}
+    health = [h for h in health if h.name in configured]
+    if args.json:
+        print(
+            json.dumps(
+                [_health_json(h, configured[h.name].enabled) for h in health],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    for h in health:
+        state = _state(h, configured[h.name].enabled)
+        print(f"{state:<8} {h.name}  [{h.kind}] {h.url}")
+        print(
+            f"         last success: {_stamp(h.last_success)}; articles: {h.articles}; "
+            f"consecutive failures: {h.consecutive_failures}"
+        )
+        if h.last_error:
+            print(f"         last error ({_stamp(h.last_error_at)}): {h.last_error}")
+    failing = sum(1 for h in health if h.consecutive_failures)
+    print(f"{len(health)} sources, {failing} failing", file=sys.stderr)
+    return 0
+
+
+def _state(h: Any, enabled: bool) -> str:
+    if not enabled:
+        return "disabled"
+    if h.last_attempt is None:
+        return "new"
+    return "failing" if h.consecutive_failures else "ok"
+
+
+def _health_json(h: Any, enabled: bool) -> dict[str, Any]:
+    return {
+        "name": h.name,
+        "kind": h.kind,
+        "url": h.url,
+        "state": _state(h, enabled),
+        "last_success": h.last_success.isoformat() if h.last_success else None,
+        "last_error": h.last_error,
+        "last_error_at": h.last_error_at.isoformat() if h.last_error_at else None,
+        "consecutive_failures": h.consecutive_failures,
+        "articles": h.articles,
+    }
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from crawler.extraction import extract_article
+
+    from mediamon.fetch import read_input
+
+    failures = 0
+    for name in args.inputs:
+        try:
+            html, url = read_input(name)
+        except ExtractionError as exc:
+            print(f"mediamon: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        article = extract_article(html, url)
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "input": name,
+                        "title": article.title if article else None,
+                        "published": article.published.isoformat()
+                        if article and article.published
+                        else None,
+                        "language": article.language if article else None,
+                        "text": article.text if article else "",
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            if len(args.inputs) > 1:
+                print(f"==> {name} <==")
+            if article is None:
+                print("(no article text found)")
+            else:
+                if article.title:
+                    print(article.title, end="\n\n")
+                print(article.text)
+            if len(args.inputs) > 1:
+                print()
+    return 1 if failures else 0
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def _stamp(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"

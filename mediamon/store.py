@@ -1,0 +1,568 @@
+"""The only module that talks SQL: sources and their health, articles and versions, crawl runs.
+
+SQLite (WAL mode) is the default; any SQLAlchemy URL works, PostgreSQL through
+``postgresql+psycopg://``. Opening a store brings its schema to the newest Alembic
+revision, so an upgrade of mediamon never needs a manual step and never drops data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mediamon.config import Source
+from mediamon.errors import CrawlInProgress, StorageError
+from mediamon.models import (
+    ArticleRow,
+    ArticleVersionRow,
+    CrawlRunRow,
+    IndexPageRow,
+    SkippedUrlRow,
+    SourceRow,
+)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SaveOutcome = Literal["new", "updated", "unchanged"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def content_hash(title: str | None, body: str) -> str:
+    normalised = re.sub(r"\s+", " ", f"{title or ''}\n{body}").strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class FetchedArticle:
+    """What the crawler hands the store: one extracted article."""
+
+    url: str
+    source: str
+    text: str
+    title: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    author: str | None = None
+    site_name: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Recheck:
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str
+    kind: str
+    url: str
+    last_attempt: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    articles: int
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    url: str
+    source: str
+    title: str | None
+    published: datetime | None
+    language: str | None
+    text: str
+    official: bool
+    side: str | None
+    first_seen: datetime
+    versions: int
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    id: int
+    started: datetime
+    finished: datetime | None
+    status: str
+    sources_ok: int
+    sources_failed: int
+    new_articles: int
+    updated_articles: int
+    requests: int
+    bytes_received: int
+    errors: list[dict[str, str]]
+
+
+def redact(url: str) -> str:
+    return re.sub(r"(://[^:/@]+):[^@]+@", r"\1:***@", url)
+
+
+class Store:
+    """A handle on the database; each method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Connect, and bring the schema up to date; raise `StorageError` with one line."""
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StorageError(f"storage.url: not a database URL: {redact(url)}") from None
+        options: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                try:
+                    Path(database).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StorageError(f"cannot create the folder for {database}: {exc}") from None
+            options["connect_args"] = {"timeout": 30}
+        try:
+            engine = create_engine(url, **options)
+        except (ArgumentError, ImportError) as exc:
+            raise StorageError(f"cannot use database {redact(url)}: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            if migrate:
+                store.migrate()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise StorageError(f"cannot open database {redact(url)}: {reason}") from None
+        return store
+
+    def migrate(self, revision: str = "head") -> None:
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._session() as session, session.begin():
+            yield session
+
+    # -- the crawl lock --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def crawl_lock(self) -> Iterator[None]:
+        """Held for a whole crawl; a second crawl raises `CrawlInProgress` at once."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as connection:
+                got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY})
+                if not got.scalar():
+                    raise CrawlInProgress("another crawl is already running; this one stops here")
+                try:
+                    yield
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+                    connection.commit()
+            return
+        database = self.engine.url.database or ""
+        lock_path = Path(f"{database}.crawl.lock") if database not in ("", ":memory:") else None
+        if lock_path is None:
+            yield
+            return
+        with open(lock_path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise CrawlInProgress(
+                    f"another crawl is already running (lock {lock_path}); this one stops here"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def sync_sources(self, sources: Sequence[Source]) -> None:
+        """Mirror the config in the sources table (removed sources keep their rows and articles)."""
+        with self.session() as session:
+            existing = {row.name: row for row in session.scalars(select(SourceRow))}
+            for source in sources:
+                row = existing.get(source.name)
+                if row is None:
+                    row = SourceRow(name=source.name, consecutive_failures=0)
+                    session.add(row)
+                row.kind, row.url = source.kind, source.url
+                row.side, row.official = source.side, source.official
+
+    def _source(self, session: Session, name: str) -> SourceRow:
+        row = session.scalar(select(SourceRow).where(SourceRow.name == name))
+        if row is None:
+            raise StorageError(f"unknown source {name!r}: sync the sources first")
+        return row
+
+    def record_source_outcome(self, name: str, error: str | None, now: datetime) -> None:
+        """After a crawl of one source: success resets the failure count, failure adds one."""
+        with self.session() as session:
+            row = self._source(session, name)
+            row.last_attempt = now
+            if error is None:
+                row.last_success = now
+                row.consecutive_failures = 0
+            else:
+                row.last_error, row.last_error_at = error, now
+                row.consecutive_failures = (row.consecutive_failures or 0) + 1
+
+    def record_source_error(self, name: str, error: str, now: datetime) -> None:
+        """An item failed while its source was read: keep it as the source's last error."""
+        with self.session() as session:
+            row = self._source(session, name)
+            row.last_error, row.last_error_at = error, now
+
+    def source_health(self) -> list[SourceHealth]:
+        with self.session() as session:
+            counts = dict(
+                session.execute(
+                    select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)
+                ).all()
+            )
+            rows = session.scalars(select(SourceRow).order_by(SourceRow.name)).all()
+            return [
+                SourceHealth(
+                    name=row.name,
+                    kind=row.kind,
+                    url=row.url,
+                    last_attempt=row.last_attempt,
+                    last_success=row.last_success,
+                    last_error=row.last_error,
+                    last_error_at=row.last_error_at,
+                    consecutive_failures=row.consecutive_failures or 0,
+                    articles=counts.get(row.id, 0),
+                )
+                for row in rows
+            ]
+
+    # -- conditional requests --------------------------------------------------------------
+
+    def validators(self, source: str, url: str) -> tuple[str | None, str | None]:
+        """The ETag and Last-Modified last seen for an index page of a source."""
+        with self.session() as session:
+            row = session.scalar(
+                select(IndexPageRow)
+                .join(SourceRow)
+                .where(SourceRow.name == source, IndexPageRow.url == url)
+            )
+            return (row.etag, row.last_modified) if row else (None, None)
+
+    def index_children(self, source: str, url: str) -> list[str]:
+        """The further index pages this index listed when it last changed."""
+        with self.session() as session:
+            row = session.scalar(
+                select(IndexPageRow)
+                .join(SourceRow)
+                .where(SourceRow.name == source, IndexPageRow.url == url)
+            )
+            return list(row.children or []) if row else []
+
+    def save_validators(
+        self,
+        source: str,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        status: int,
+        now: datetime,
+        children: Sequence[str] = (),
+    ) -> None:
+        with self.session() as session:
+            source_row = self._source(session, source)
+            row = session.scalar(
+                select(IndexPageRow).where(
+                    IndexPageRow.source_id == source_row.id, IndexPageRow.url == url
+                )
+            )
+            if row is None:
+                row = IndexPageRow(source_id=source_row.id, url=url, children=[])
+                session.add(row)
+            if status != 304:
+                row.etag, row.last_modified = etag, last_modified
+                row.children = list(children)
+            row.last_fetched, row.last_status = now, status
+
+    # -- articles --------------------------------------------------------------------------
+
+    def unknown_urls(self, urls: Iterable[str]) -> set[str]:
+        """Those of `urls` that are neither stored nor deliberately skipped."""
+        wanted = set(urls)
+        if not wanted:
+            return set()
+        known: set[str] = set()
+        with self.session() as session:
+            chunk = sorted(wanted)
+            for start in range(0, len(chunk), 500):
+                part = chunk[start : start + 500]
+                known.update(
+                    session.scalars(select(ArticleRow.url).where(ArticleRow.url.in_(part)))
+                )
+                known.update(
+                    session.scalars(select(SkippedUrlRow.url).where(SkippedUrlRow.url.in_(part)))
+                )
+        return wanted - known
+
+    def due_rechecks(
+        self, source: str, after_hours: Sequence[float], now: datetime, limit: int = 50
+    ) -> list[Recheck]:
+        """Official articles due a fresh look (about an hour, then a day after first sight)."""
+        if not after_hours:
+            return []
+        earliest = min(after_hours)
+        with self.session() as session:
+            rows = session.scalars(
+                select(ArticleRow)
+                .join(SourceRow)
+                .where(
+                    SourceRow.name == source,
+                    ArticleRow.official.is_(True),
+                    ArticleRow.checks_done < len(after_hours),
+                    ArticleRow.first_seen <= now - timedelta(hours=earliest),
+                )
+                .order_by(ArticleRow.first_seen.desc())
+            ).all()
+            due = [
+                Recheck(row.url, row.etag, row.last_modified)
+                for row in rows
+                if _checks_owed(row.first_seen, now, after_hours) > row.checks_done
+            ]
+        return due[:limit]
+
+    def note_rechecked(self, url: str, after_hours: Sequence[float], now: datetime) -> None:
+        """A re-check found nothing new (304 or same text): count it as done."""
+        with self.session() as session:
+            row = session.scalar(select(ArticleRow).where(ArticleRow.url == url))
+            if row is not None:
+                row.checks_done = max(
+                    row.checks_done, _checks_owed(row.first_seen, now, after_hours)
+                )
+                row.last_checked = now
+
+    def save_article(
+        self, article: FetchedArticle, now: datetime, after_hours: Sequence[float] = ()
+    ) -> SaveOutcome:
+        """Insert a new article, or record a changed text as a new version of a stored one."""
+        digest = content_hash(article.title, article.text)
+        with self.session() as session:
+            row = session.scalar(select(ArticleRow).where(ArticleRow.url == article.url))
+            if row is None:
+                source = self._source(session, article.source)
+                row = ArticleRow(
+                    url=article.url,
+                    source_id=source.id,
+                    official=source.official,
+                    side=source.side if source.official else None,
+                    first_seen=now,
+                    checks_done=0,
+                )
+                session.add(row)
+                outcome: SaveOutcome = "new"
+                number = 1
+            else:
+                row.checks_done = max(
+                    row.checks_done, _checks_owed(row.first_seen, now, after_hours)
+                )
+                row.last_checked = now
+                row.etag = article.etag or row.etag
+                row.last_modified = article.last_modified or row.last_modified
+                if row.content_hash == digest:
+                    return "unchanged"
+                outcome = "updated"
+                number = 1 + (
+                    session.scalar(
+                        select(func.max(ArticleVersionRow.number)).where(
+                            ArticleVersionRow.article_id == row.id
+                        )
+                    )
+                    or 0
+                )
+            row.title, row.text, row.content_hash = article.title, article.text, digest
+            row.published = article.published or row.published
+            row.language = article.language or row.language
+            row.author, row.site_name = article.author, article.site_name
+            row.etag, row.last_modified = article.etag, article.last_modified
+            row.last_checked = now
+            row.versions.append(
+                ArticleVersionRow(
+                    number=number,
+                    fetched_at=now,
+                    title=article.title,
+                    text=article.text,
+                    content_hash=digest,
+                )
+            )
+            return outcome
+
+    def skip_url(self, source: str, url: str, reason: str, now: datetime) -> None:
+        """Remember a URL that will not be stored, so later crawls do not fetch it again."""
+        with self.session() as session:
+            if session.scalar(select(SkippedUrlRow.id).where(SkippedUrlRow.url == url)) is None:
+                source_row = self._source(session, source)
+                session.add(
+                    SkippedUrlRow(url=url, source_id=source_row.id, reason=reason, seen_at=now)
+                )
+
+    def articles(
+        self, since: datetime | None = None, limit: int | None = None
+    ) -> list[StoredArticle]:
+        """Stored articles, newest first (by publication time, else first sight)."""
+        newest = func.coalesce(ArticleRow.published, ArticleRow.first_seen)
+        with self.session() as session:
+            versions = (
+                select(func.count(ArticleVersionRow.id))
+                .where(ArticleVersionRow.article_id == ArticleRow.id)
+                .scalar_subquery()
+            )
+            query = select(ArticleRow, versions).order_by(newest.desc(), ArticleRow.id.desc())
+            if since is not None:
+                query = query.where(newest >= since)
+            if limit is not None:
+                query = query.limit(limit)
+            return [
+                StoredArticle(
+                    url=row.url,
+                    source=row.source.name,
+                    title=row.title,
+                    published=row.published,
+                    language=row.language,
+                    text=row.text,
+                    official=row.official,
+                    side=row.side,
+                    first_seen=row.first_seen,
+                    versions=count,
+                )
+                for row, count in session.execute(query).all()
+            ]
+
+    def versions(self, url: str) -> list[tuple[int, datetime, str | None, str]]:
+        """(number, fetched_at, title, text) of every version of an article, oldest first."""
+        with self.session() as session:
+            rows = session.execute(
+                select(
+                    ArticleVersionRow.number,
+                    ArticleVersionRow.fetched_at,
+                    ArticleVersionRow.title,
+                    ArticleVersionRow.text,
+                )
+                .join(ArticleRow)
+                .where(ArticleRow.url == url)
+                .order_by(ArticleVersionRow.number)
+            ).all()
+            return [(n, at, title, body) for n, at, title, body in rows]
+
+    # -- crawl runs ------------------------------------------------------------------------
+
+    def start_run(self, now: datetime) -> int:
+        with self.session() as session:
+            row = CrawlRunRow(started=now, status="running", errors=[])
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def finish_run(
+        self,
+        run_id: int,
+        now: datetime,
+        *,
+        status: str,
+        sources_ok: int,
+        sources_failed: int,
+        new_articles: int,
+        updated_articles: int,
+        requests: int,
+        bytes_received: int,
+        errors: list[dict[str, str]],
+    ) -> None:
+        with self.session() as session:
+            row = session.get(CrawlRunRow, run_id)
+            if row is None:
+                raise StorageError(f"crawl run {run_id} vanished from the store")
+            row.finished, row.status = now, status
+            row.sources_ok, row.sources_failed = sources_ok, sources_failed
+            row.new_articles, row.updated_articles = new_articles, updated_articles
+            row.requests, row.bytes_received = requests, bytes_received
+            row.errors = errors
+
+    def runs(self, limit: int = 10) -> list[CrawlRun]:
+        with self.session() as session:
+            rows = session.scalars(
+                select(CrawlRunRow)
+                .order_by(CrawlRunRow.started.desc(), CrawlRunRow.id.desc())
+                .limit(limit)
+            ).all()
+            return [
+                CrawlRun(
+                    id=row.id,
+                    started=row.started,
+                    finished=row.finished,
+                    status=row.status,
+                    sources_ok=row.sources_ok,
+                    sources_failed=row.sources_failed,
+                    new_articles=row.new_articles,
+                    updated_articles=row.updated_articles,
+                    requests=row.requests,
+                    bytes_received=row.bytes_received,
+                    errors=list(row.errors or []),
+                )
+                for row in rows
+            ]
+
+
+_LOCK_KEY = 0x6D6D_6372  # "mmcr": one advisory lock id for the crawl
+
+
+def _checks_owed(first_seen: datetime, now: datetime, after_hours: Sequence[float]) -> int:
+    age = now - first_seen
+    return sum(1 for hours in after_hours if age >= timedelta(hours=hours))
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+    finally:
+        cursor.close()

@@ -1,0 +1,1 @@
+"""In-process stand-ins (fake web server and the like) for tests and benchmarks."""
