@@ -39,11 +39,11 @@ def parse_date(value: object) -> datetime | None:
     iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)  # +0300 -> +03:00
     try:
         return _aware(datetime.fromisoformat(iso))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 9999 moved past UTC
         pass
     try:
         return _aware(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 

@@ -35,16 +35,22 @@ _LANGUAGE_SCRIPT = {
     **dict.fromkeys(("he", "yi"), "hebrew"),
     **dict.fromkeys(("ar", "fa", "ur", "ps"), "arabic"),
     **dict.fromkeys(
-        ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sv", "da", "no", "fi", "ro",
-         "hu", "tr", "id", "ms", "lt", "lv", "et", "sk", "sl", "hr"),
-        "latin",
+        "en de fr es it pt nl pl cs sv da no fi ro hu tr id ms lt lv et sk sl hr".split(), "latin"
     ),
 }
 
 # Deprecated and three-letter codes pages still use.
 _ALIASES = {
-    "iw": "he", "ji": "yi", "in": "id", "heb": "he", "rus": "ru", "ukr": "uk", "eng": "en",
-    "ara": "ar", "ger": "de", "deu": "de", "fre": "fr", "fra": "fr",
+    "iw": "he",
+    "ji": "yi",
+    "in": "id",
+    "heb": "he",
+    "rus": "ru",
+    "ukr": "uk",
+    "eng": "en",
+    "ara": "ar",
+    "deu": "de",
+    "fra": "fr",
 }
 
 # A few frequent words that are (nearly) unique to each language; the first language in
@@ -59,11 +65,18 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
     "nl": frozenset("het een van niet dat zijn met voor ook werd naar".split()),
     "pl": frozenset("się nie jest że na do jak przez oraz został".split()),
 }
-# word -> the languages it is a stop word of, so each word of the text is looked up once
-_STOP_INDEX: dict[str, tuple[str, ...]] = {}
-for _language, _words in _STOP_WORDS.items():
-    for _word in _words:
-        _STOP_INDEX[_word] = (*_STOP_INDEX.get(_word, ()), _language)
+
+
+def _stop_index() -> dict[str, tuple[str, ...]]:
+    # word -> the languages it is a stop word of, so each word of the text is looked up once
+    index: dict[str, tuple[str, ...]] = {}
+    for language, words in _STOP_WORDS.items():
+        for word in words:
+            index[word] = (*index.get(word, ()), language)
+    return index
+
+
+_STOP_INDEX = _stop_index()
 _WORD = re.compile(r"[^\W\d_]+")
 # Fewer stop-word hits than this and the text has not told us which Latin language it is.
 _MIN_STOP_WORDS = 2
@@ -122,7 +135,8 @@ def guess_language(text: str, html_lang: str | None = None, hint: str | None = N
 
     `html_lang` is what the page declares (<html lang>, og:locale, content-language) and
     wins unless the text is plainly in another script; `hint` (the source's configured
-    language) is used only when the text tells nothing, e.g. it has no letters at all.
+    language) is used only when the text tells nothing: no letters at all, or Latin letters
+    without the stop words of a language we know (then only a Latin-script hint counts).
     """
     declared = normalise_language(html_lang)
     hint = normalise_language(hint)

@@ -19,7 +19,7 @@ def scrapy_settings(crawl: Crawl, *, log_level: str = "CRITICAL") -> dict[str, A
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_host,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-        "AUTOTHROTTLE_START_DELAY": 0.5,
+        "AUTOTHROTTLE_START_DELAY": 0.25,
         "AUTOTHROTTLE_MAX_DELAY": 30.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrent_per_host),
         # Bounded: every request ends, no page can exhaust memory.

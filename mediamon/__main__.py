@@ -2,4 +2,5 @@
 
 from mediamon.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # extraction workers re-import this module when they start
+    raise SystemExit(main())

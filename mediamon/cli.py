@@ -214,7 +214,6 @@ def _health_json(h: Any, enabled: bool) -> dict[str, Any]:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from crawler.extraction import extract_article
-
     from mediamon.fetch import read_input
 
     failures = 0

@@ -111,6 +111,7 @@ class Crawl(Frozen):
     autothrottle: bool = True
     max_articles_per_source: Annotated[int, Field(ge=1)] = 100
     recheck_official_after_hours: tuple[Annotated[float, Field(gt=0)], ...] = (1.0, 24.0)
+    extract_workers: Annotated[int, Field(ge=0, le=32)] | None = None  # None: one per core
 
 
 class Actor(Frozen):

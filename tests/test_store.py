@@ -39,9 +39,11 @@ def test_schema_matches_the_models_after_migrations(store: Store) -> None:
 
 
 def test_sqlite_store_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with Store.open(f"sqlite:///{tmp_path / 'nested' / 'm.db'}") as store:
-        with store.engine.connect() as connection:
-            mode = connection.execute(text("PRAGMA journal_mode")).scalar()
+    with (
+        Store.open(f"sqlite:///{tmp_path / 'nested' / 'm.db'}") as store,
+        store.engine.connect() as connection,
+    ):
+        mode = connection.execute(text("PRAGMA journal_mode")).scalar()
     assert mode == "wal"
     assert (tmp_path / "nested" / "m.db").exists()
 
@@ -147,9 +149,8 @@ def test_crawl_runs_are_recorded(synced: Store) -> None:
 
 def test_a_second_crawl_lock_is_refused(store_url: str) -> None:
     with Store.open(store_url) as first, Store.open(store_url) as second:
-        with first.crawl_lock():
-            with pytest.raises(CrawlInProgress), second.crawl_lock():
-                pass
+        with first.crawl_lock(), pytest.raises(CrawlInProgress), second.crawl_lock():
+            pass
         with second.crawl_lock():  # released with the first crawl
             pass
 

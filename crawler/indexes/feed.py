@@ -25,9 +25,13 @@ def read_feed(body: bytes, url: str, source: Source) -> IndexResult:
         href = _atom_link(entry) if local(entry) == "entry" else _rss_link(entry)
         if not href:
             continue
+        try:
+            canonical = canonical_url(urljoin(url, href))
+        except ValueError:  # an unreadable link (bad port, broken IPv6 host) loses one entry
+            continue
         links.append(
             Link(
-                url=canonical_url(urljoin(url, href)),
+                url=canonical,
                 title=child_text(entry, "title"),
                 published=parse_date(
                     child_text(entry, "pubDate", "published", "date", "updated", "issued")

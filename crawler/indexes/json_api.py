@@ -50,14 +50,18 @@ def _link(item: Any, fields: JsonFields, base: str) -> Link | None:
     href = fill(fields.url, item)
     if not href:
         return None
-    absolute = urljoin(base, href)
+    try:
+        absolute = urljoin(base, href)
+        url = canonical_url(absolute)
+    except ValueError:  # an unreadable URL (bad port, broken IPv6 host): skipped like a missing one
+        return None
     if not absolute.startswith(("http://", "https://")):
         return None
     body = lookup(item, fields.body) if fields.body else None
     body_url = fill(fields.body_url, item) if fields.body_url else None
     title = lookup(item, fields.title) if fields.title else None
     return Link(
-        url=canonical_url(absolute),
+        url=url,
         title=str(title).strip() if title else None,
         published=parse_date(lookup(item, fields.date)) if fields.date else None,
         body_html=str(body) if body and not body_url else None,

@@ -20,9 +20,9 @@ def read_sitemap(body: bytes, url: str, source: Source) -> IndexResult:
     kind = local(root)
     if kind == "sitemapindex":
         children = [
-            Link(url=urljoin(url, loc), published=parse_date(child_text(entry, "lastmod")))
+            Link(url=child, published=parse_date(child_text(entry, "lastmod")))
             for entry in root
-            if local(entry) == "sitemap" and (loc := child_text(entry, "loc"))
+            if local(entry) == "sitemap" and (child := _absolute(url, child_text(entry, "loc")))
         ]
         return IndexResult(children=children, problem=problem)
     if kind != "urlset":
@@ -31,6 +31,10 @@ def read_sitemap(body: bytes, url: str, source: Source) -> IndexResult:
     for entry in root:
         if local(entry) != "url" or not (loc := child_text(entry, "loc")):
             continue
+        try:
+            canonical = canonical_url(urljoin(url, loc))
+        except ValueError:  # an unreadable <loc> (bad port, broken IPv6 host) loses one entry
+            continue
         news = next((child for child in entry if local(child) == "news"), None)
         title = published = None
         if news is not None:
@@ -38,9 +42,16 @@ def read_sitemap(body: bytes, url: str, source: Source) -> IndexResult:
             published = parse_date(child_text(news, "publication_date"))
         links.append(
             Link(
-                url=canonical_url(urljoin(url, loc)),
+                url=canonical,
                 title=title,
                 published=published or parse_date(child_text(entry, "lastmod")),
             )
         )
     return IndexResult(links=links, problem=problem)
+
+
+def _absolute(base: str, loc: str | None) -> str | None:
+    try:
+        return urljoin(base, loc) if loc else None
+    except ValueError:  # a broken IPv6 host
+        return None

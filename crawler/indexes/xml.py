@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import zlib
 
 from lxml import etree
 
@@ -18,7 +19,7 @@ def parse_xml(body: bytes, what: str) -> tuple[etree._Element, str | None]:
     if body[:2] == b"\x1f\x8b":  # a .xml.gz served without Content-Encoding
         try:
             body = gzip.decompress(body)
-        except OSError as exc:
+        except (OSError, EOFError, zlib.error) as exc:  # EOFError: cut off mid-download
             raise MalformedIndex(f"{what} is gzip but cannot be unpacked ({exc})") from None
     body = body.lstrip()
     if not body:

@@ -107,6 +107,9 @@ class SourcesSpider(Spider):
         except MalformedIndex as exc:
             self._index_problem(source, index_url, str(exc), is_root)
             return
+        if result.problem and not (result.links or result.children):
+            self._index_problem(source, index_url, result.problem, is_root)
+            return
         if result.problem:
             ctx.report.item_failed(source.name, f"{index_url}: {result.problem}")
         children = self._child_indexes(result)
