@@ -71,7 +71,7 @@ def _crawl(context: CrawlContext, verbose: bool) -> dict[str, int]:
 
     level = "INFO" if verbose else "CRITICAL"
     settings = scrapy_settings(context.crawl, log_level=level)
-    process = CrawlerProcess(settings, install_root_handler=verbose)
+    process = CrawlerProcess({**settings, "LOG_INSTALL_ROOT_HANDLER": verbose})
     if not verbose:
         # Problems reach the user through the report, once and with the source's name.
         for name in ("scrapy", "twisted", "py.warnings", "trafilatura", "htmldate", "courlan"):

@@ -134,6 +134,7 @@ class JsonFields(Frozen):
     date: str | None = None
     body: str | None = None
     body_url: str | None = None
+    body_path: str | None = None  # `body_url` answers JSON: the article's HTML is here ("a.*.b")
 
 
 class Source(Frozen):

@@ -22,7 +22,8 @@ class StorageError(MediamonError):
 class CrawlInProgress(MediamonError):
     """Another crawl holds the crawl lock."""
 
-    exit_code = 75  # EX_TEMPFAIL: cron may simply try again next time
+    # Not a failure: the running crawl does the work, and cron should not mail about it.
+    exit_code = 0
 
 
 class ExtractionError(MediamonError):

@@ -92,6 +92,7 @@ class ArticleRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2000), unique=True)
+    fetch_url: Mapped[str | None] = mapped_column(Text)  # where the text came from, if not `url`
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     published: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

@@ -60,6 +60,7 @@ class FetchedArticle:
     site_name: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    fetch_url: str | None = None  # where the text was fetched, when that is not `url`
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Recheck:
     url: str
     etag: str | None
     last_modified: str | None
+    fetch_url: str | None
 
 
 @dataclass(frozen=True)
@@ -363,7 +365,7 @@ class Store:
                 .order_by(ArticleRow.first_seen.desc())
             ).all()
             due = [
-                Recheck(row.url, row.etag, row.last_modified)
+                Recheck(row.url, row.etag, row.last_modified, row.fetch_url)
                 for row in rows
                 if _checks_owed(row.first_seen, now, after_hours) > row.checks_done
             ]
@@ -418,6 +420,7 @@ class Store:
                     or 0
                 )
             row.title, row.text, row.content_hash = article.title, article.text, digest
+            row.fetch_url = article.fetch_url
             row.published = article.published or row.published
             row.language = article.language or row.language
             row.author, row.site_name = article.author, article.site_name

@@ -2,7 +2,8 @@
 
 A field is a dotted path into the item (``Data.Title``, ``items.0.url``); `url` and
 `body_url` may instead be templates that build a URL from fields
-(``https://example.org/news/{UrlName}``).
+(``https://example.org/news/{UrlName}``; ``{url|last}`` takes the last segment of a path).
+When `body_url` answers with JSON rather than a page, `body_path` says where its HTML is.
 """
 
 from __future__ import annotations
@@ -69,6 +70,29 @@ def _link(item: Any, fields: JsonFields, base: str) -> Link | None:
     )
 
 
+def read_body(body: bytes, path: str) -> str | None:
+    """The article HTML in a JSON answer fetched from `body_url`, found at `fields.body_path`.
+
+    A `*` in the path takes every element of a list; their texts are joined.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedIndex(f"body answer is not JSON ({exc})") from None
+    parts = [str(value) for value in _lookup_all(data, path.split(".")) if value not in (None, "")]
+    return "\n".join(parts) or None
+
+
+def _lookup_all(data: Any, parts: list[str]) -> list[Any]:
+    if not parts:
+        return [data]
+    head, rest = parts[0], parts[1:]
+    if head == "*" and isinstance(data, list):
+        return [found for element in data for found in _lookup_all(element, rest)]
+    step = lookup(data, head)
+    return [] if step is None else _lookup_all(step, rest)
+
+
 def lookup(data: Any, path: str) -> Any:
     """Follow a dotted path through dicts and lists; None where it leads nowhere."""
     for part in path.split("."):
@@ -94,11 +118,15 @@ def fill(template: str, item: Any) -> str | None:
 
     def value_of(match: re.Match[str]) -> str:
         nonlocal missing
-        value = lookup(item, match.group(1))
+        path, _, operation = match.group(1).partition("|")
+        value = lookup(item, path)
         if value in (None, ""):
             missing = True
             return ""
-        return str(value).strip()
+        text = str(value).strip()
+        if operation == "last":  # the last segment of a path: /en/departments/news/x -> x
+            text = text.rstrip("/").rsplit("/", 1)[-1]
+        return text
 
     filled = _PLACEHOLDER.sub(value_of, template)
     return None if missing else filled

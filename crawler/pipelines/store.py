@@ -22,6 +22,7 @@ class StorePipeline(Stage):
                 language=article.language,
                 author=article.author,
                 site_name=article.site_name,
+                fetch_url=page.link.fetch_url,
                 etag=page.etag,
                 last_modified=page.last_modified,
             ),

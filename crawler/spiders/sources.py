@@ -28,6 +28,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.indexes import IndexResult, MalformedIndex, reader_for
+from crawler.indexes.json_api import read_body
 from crawler.items import Link, Page
 from crawler.report import CrawlReport
 from mediamon.config import Crawl, Source
@@ -70,11 +71,17 @@ class SourcesSpider(Spider):
         ctx = self.context
         for source in ctx.sources:
             yield self._index_request(source, source.url)
+            if source.kind == "json" and source.fields and not source.fields.body_url:
+                continue  # the body came inside the API's list: there is no page to look at again
             for recheck in ctx.store.due_rechecks(
                 source.name, ctx.crawl.recheck_official_after_hours, ctx.now
             ):
-                headers = _conditional_headers(recheck.etag, recheck.last_modified)
-                yield self._article_request(source, Link(url=recheck.url), headers, recheck=True)
+                headers = {
+                    **source.headers,
+                    **_conditional_headers(recheck.etag, recheck.last_modified),
+                }
+                link = Link(url=recheck.url, fetch_url=recheck.fetch_url)
+                yield self._article_request(source, link, headers, recheck=True)
 
     def _index_request(self, source: Source, url: str) -> Request:
         etag, last_modified = self.context.store.validators(source.name, url)
@@ -197,6 +204,9 @@ class SourcesSpider(Spider):
         if response.status == 304:
             ctx.store.note_rechecked(link.url, ctx.crawl.recheck_official_after_hours, ctx.now)
             return
+        if source.fields is not None and source.fields.body_path:
+            yield from self._json_body(source, link, response, recheck)
+            return
         content_type = (response.headers.get(b"Content-Type") or b"text/html").lower()
         if not content_type.startswith(HTML_TYPES):
             kind = content_type.split(b";")[0].decode("latin-1")
@@ -210,6 +220,31 @@ class SourcesSpider(Spider):
             source=source.name,
             url=link.url,
             html=text,
+            link=link,
+            recheck=recheck,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            language_hint=source.language,
+        )
+
+    def _json_body(
+        self, source: Source, link: Link, response: Response, recheck: bool
+    ) -> Iterator[Page]:
+        """An API that serves each article's body as JSON (`fields.body_path`)."""
+        assert source.fields is not None and source.fields.body_path
+        try:
+            html = read_body(response.body, source.fields.body_path)
+        except MalformedIndex as exc:
+            self._give_up(source, link, str(exc), permanent=False)
+            return
+        if html is None:
+            reason = f"no article body at {source.fields.body_path!r}"
+            self._give_up(source, link, reason, permanent=False)
+            return
+        yield Page(
+            source=source.name,
+            url=link.url,
+            html=html,
             link=link,
             recheck=recheck,
             etag=_header(response, b"ETag"),

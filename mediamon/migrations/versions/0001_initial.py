@@ -52,6 +52,7 @@ def upgrade() -> None:
         "articles",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("fetch_url", sa.Text(), nullable=True),
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("published", sa.DateTime(timezone=True), nullable=True),
