@@ -42,6 +42,9 @@ def scrapy_settings(crawl: Crawl, *, log_level: str = "CRITICAL") -> dict[str, A
             "crawler.pipelines.freshness.FreshnessPipeline": 200,
             "crawler.pipelines.store.StorePipeline": 300,
         },
+        # Scrapy starts this many asyncio tasks for every response's output, even for the
+        # single item an article page yields; 100 (the default) made them a third of the work.
+        "CONCURRENT_ITEMS": 8,
         "COOKIES_ENABLED": False,
         # No listening sockets: the telnet console and the remote-control server stay off.
         "TELNETCONSOLE_ENABLED": False,

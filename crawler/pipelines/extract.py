@@ -8,6 +8,7 @@ parsed, and so a crawl uses every core; with `crawl.extract_workers: 0` it runs 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +38,14 @@ def worker_count(configured: int | None) -> int:
     return min(cores or 1, 4) if (cores or 1) > 1 else 0
 
 
+def start_worker() -> None:
+    """A worker yields the CPU to the crawl process, whose downloading and storing is the
+    serial part every worker waits on, then loads trafilatura's lazy parts."""
+    with contextlib.suppress(OSError):
+        os.nice(5)
+    warm_up()
+
+
 class ExtractPipeline(Stage):
     pool: ProcessPoolExecutor | None = None
     workers = 0
@@ -54,7 +63,9 @@ class ExtractPipeline(Stage):
         if self.pool is None and self.workers:
             # spawn, not fork: the crawl process has threads a fork would copy mid-lock
             self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=warm_up
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
             )
         return self.pool
 

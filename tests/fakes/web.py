@@ -118,7 +118,11 @@ class FixtureWeb:
     either a page or a fault: registering one replaces the other.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, address: str = "127.0.0.1") -> None:
+        if not address.startswith("127."):
+            raise ValueError("a fixture web serves loopback only (127.0.0.0/8)")
+        # another loopback address (127.0.0.2 …) is another host to a crawler
+        self.address = address
         self.requests: list[RequestRecord] = []
         self.max_concurrent: dict[str, int] = {}
         # Unexpected exceptions raised while handling a request (never client
@@ -181,13 +185,13 @@ class FixtureWeb:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
-    def netloc(self, host: str = "127.0.0.1") -> str:
+    def netloc(self, host: str | None = None) -> str:
         """``host:port`` as a client sends it in the Host header (the max_concurrent key)."""
-        return f"{host}:{self.port}"
+        return f"{host or self.address}:{self.port}"
 
-    def url(self, path: str, *, host: str = "127.0.0.1") -> str:
+    def url(self, path: str, *, host: str | None = None) -> str:
         _check_path(path)
         return f"http://{self.netloc(host)}{path}"
 
@@ -371,7 +375,7 @@ class _Server(http.server.ThreadingHTTPServer):
         self.web = web
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__((web.address, 0), _Handler)
 
     def track(self, sock: socket.socket) -> None:
         with self._connections_lock:
