@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from mediamon.store import Store
 from tests.fakes.web import FixtureWeb
+from tests.postgres import empty_database
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "MEDIAMON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -47,12 +48,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # typ
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     url = request.getfixturevalue("postgres_url")
+    empty_database(url)
     yield url
-    engine = create_engine(url)
-    with engine.begin() as connection:  # leave an empty database for the next test
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    empty_database(url)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from tests.fakes.pages import (
     sitemap_index,
 )
 from tests.fakes.web import FixtureWeb
+from tests.postgres import empty_database
 
 ROOT = Path(__file__).resolve().parents[1]
 USER_AGENT = "mediamon-test/1.0 (+https://example.test/bot)"
@@ -99,6 +100,7 @@ class Mediamon:
 
     folder: Path
     web: FixtureWeb
+    database_url: str | None = None  # MEDIAMON_DATABASE_URL for every command
 
     def configure(self, sources: list[dict[str, Any]], **crawl: Any) -> None:
         config = {
@@ -122,6 +124,8 @@ class Mediamon:
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIAMON_")}
+        if self.database_url:
+            env["MEDIAMON_DATABASE_URL"] = self.database_url
         return subprocess.run(
             [sys.executable, "-m", "mediamon", "--config", str(self.folder / "config.yaml"), *args],
             capture_output=True,
@@ -663,3 +667,19 @@ def test_an_api_that_serves_article_bodies_as_json(mediamon: Mediamon, web: Fixt
         for r in web.requests
         if r.path != "/robots.txt"
     )
+
+
+def test_the_same_crawl_on_postgresql(
+    mediamon: Mediamon, web: FixtureWeb, postgres_url: str
+) -> None:
+    empty_database(postgres_url)
+    mediamon.database_url = postgres_url
+    mediamon.configure(every_kind_of_source(web))
+    assert mediamon.crawl().stdout.strip() == "crawl: 5 sources, 5 new articles"
+    assert not (mediamon.folder / "data").exists()  # nothing went to SQLite
+    web.reset_log()
+    assert mediamon.crawl().stdout.strip() == "crawl: 5 sources, 0 new articles"
+    assert {r.status for r in web.requests if r.path != "/robots.txt"} == {304}
+    stored = mediamon.articles()
+    assert CALL.paragraphs[1] in stored[web.url(CALL.path)]["text"]
+    assert mediamon.health()["Kremlin"]["last_success"] is not None
