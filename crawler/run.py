@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -31,10 +32,16 @@ class CrawlSummary:
 
 
 def run_crawl(
-    config: Config, store: Store, *, stream: TextIO | None = None, verbose: bool = False
+    config: Config,
+    store: Store,
+    *,
+    only: Sequence[str] = (),
+    stream: TextIO | None = None,
+    verbose: bool = False,
 ) -> CrawlSummary:
-    """Crawl every enabled source once; failures are reported per source, never raised."""
-    sources = config.enabled_sources
+    """Crawl every enabled source once (or just those named in `only`, enabled or not);
+    failures are reported per source, never raised."""
+    sources = config.select_sources(only) if only else config.enabled_sources
     now = utcnow()
     store.sync_sources(config.sources)
     run_id = store.start_run(now)

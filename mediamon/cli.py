@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         "crawl", help="crawl every enabled source once and store new articles"
     )
     crawl.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's own log too")
+    crawl.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="crawl only this source (repeatable; disabled sources too), e.g. to try a new one",
+    )
     crawl.set_defaults(run=cmd_crawl)
 
     articles = commands.add_parser("articles", help="list stored articles, newest first")
@@ -120,8 +127,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     config = _config(args)
     from crawler.run import run_crawl
 
+    only = config.select_sources(args.source) if args.source else ()
     with _open_store(config) as store, store.crawl_lock():
-        summary = run_crawl(config, store, verbose=args.verbose)
+        summary = run_crawl(config, store, only=[s.name for s in only], verbose=args.verbose)
     print(f"crawl: {summary.line}")
     return 0
 

@@ -216,6 +216,17 @@ class Config(Frozen):
     def enabled_sources(self) -> tuple[Source, ...]:
         return tuple(source for source in self.sources if source.enabled)
 
+    def select_sources(self, names: Sequence[str]) -> tuple[Source, ...]:
+        """The sources with these names, in config order; an unknown name is a ConfigError."""
+        known = {source.name for source in self.sources}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ConfigError(
+                f"no source named {unknown[0]!r} in {self.path.name} "
+                f"(see `mediamon check-config` for the names)"
+            )
+        return tuple(source for source in self.sources if source.name in names)
+
     def database_url(self) -> str:
         """The storage URL, with `MEDIAMON_DATABASE_URL` winning and SQLite paths made absolute."""
         url = os.environ.get("MEDIAMON_DATABASE_URL") or self.storage.url

@@ -683,3 +683,19 @@ def test_the_same_crawl_on_postgresql(
     stored = mediamon.articles()
     assert CALL.paragraphs[1] in stored[web.url(CALL.path)]["text"]
     assert mediamon.health()["Kremlin"]["last_success"] is not None
+
+
+def test_crawl_only_the_named_source(mediamon: Mediamon, web: FixtureWeb) -> None:
+    publish(web, CALL, WIRE)
+    web.page("/a/feed", rss([(web.url(CALL.path), CALL.title, RECENT)]))
+    web.page("/b/feed", rss([(web.url(WIRE.path), WIRE.title, RECENT)]))
+    mediamon.configure(
+        [
+            {"name": "A", "feed": web.url("/a/feed")},
+            {"name": "B", "feed": web.url("/b/feed"), "enabled": False},
+        ]
+    )
+    assert mediamon.run("crawl", "--source", "B").stdout.strip() == "crawl: 1 source, 1 new article"
+    assert web.hits("/a/feed") == 0 and list(mediamon.articles()) == [web.url(WIRE.path)]
+    unknown = mediamon.run("crawl", "--source", "C")
+    assert unknown.returncode == 2 and "no source named 'C'" in unknown.stderr
