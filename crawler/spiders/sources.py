@@ -204,42 +204,8 @@ class SourcesSpider(Spider):
         if response.status == 304:
             ctx.store.note_rechecked(link.url, ctx.crawl.recheck_official_after_hours, ctx.now)
             return
-        if source.fields is not None and source.fields.body_path:
-            yield from self._json_body(source, link, response, recheck)
-            return
-        content_type = (response.headers.get(b"Content-Type") or b"text/html").lower()
-        if not content_type.startswith(HTML_TYPES):
-            kind = content_type.split(b";")[0].decode("latin-1")
-            self._give_up(source, link, f"not an HTML page ({kind})", permanent=not recheck)
-            return
-        text = getattr(response, "text", None)
-        if text is None:
-            self._give_up(source, link, "not a text page", permanent=not recheck)
-            return
-        yield Page(
-            source=source.name,
-            url=link.url,
-            html=text,
-            link=link,
-            recheck=recheck,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-            language_hint=source.language,
-        )
-
-    def _json_body(
-        self, source: Source, link: Link, response: Response, recheck: bool
-    ) -> Iterator[Page]:
-        """An API that serves each article's body as JSON (`fields.body_path`)."""
-        assert source.fields is not None and source.fields.body_path
-        try:
-            html = read_body(response.body, source.fields.body_path)
-        except MalformedIndex as exc:
-            self._give_up(source, link, str(exc), permanent=False)
-            return
+        html = self._article_html(source, link, response, recheck)
         if html is None:
-            reason = f"no article body at {source.fields.body_path!r}"
-            self._give_up(source, link, reason, permanent=False)
             return
         yield Page(
             source=source.name,
@@ -251,6 +217,30 @@ class SourcesSpider(Spider):
             last_modified=_header(response, b"Last-Modified"),
             language_hint=source.language,
         )
+
+    def _article_html(
+        self, source: Source, link: Link, response: Response, recheck: bool
+    ) -> str | None:
+        """The article's HTML, or None once the reason there is none has been reported."""
+        body_path = source.fields.body_path if source.fields is not None else None
+        if body_path:  # an API that serves each article's body as JSON
+            try:
+                html = read_body(response.body, body_path)
+            except MalformedIndex as exc:
+                self._give_up(source, link, str(exc), permanent=False)
+                return None
+            if html is None:
+                self._give_up(source, link, f"no article body at {body_path!r}", permanent=False)
+            return html
+        content_type = (response.headers.get(b"Content-Type") or b"text/html").lower()
+        if not content_type.startswith(HTML_TYPES):
+            kind = content_type.split(b";")[0].decode("latin-1")
+            self._give_up(source, link, f"not an HTML page ({kind})", permanent=not recheck)
+            return None
+        text: str | None = getattr(response, "text", None)
+        if text is None:
+            self._give_up(source, link, "not a text page", permanent=not recheck)
+        return text
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
