@@ -74,6 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     articles.add_argument("--limit", type=int, metavar="N", help="at most N articles")
     articles.set_defaults(run=cmd_articles)
 
+    events = commands.add_parser("events", help="list detected contact events, newest first")
+    events.add_argument("--json", action="store_true", help="print a JSON array")
+    events.add_argument(
+        "--since", type=_date, metavar="YYYY-MM-DD", help="only events from this day on"
+    )
+    events.add_argument(
+        "--diverging", action="store_true", help="only events where the two sides' accounts differ"
+    )
+    events.set_defaults(run=cmd_events)
+
+    analyze = commands.add_parser("analyze", help="analyse stored articles not analysed yet")
+    analyze.add_argument(
+        "--all", action="store_true", help="forget earlier results and analyse every article again"
+    )
+    analyze.set_defaults(run=cmd_analyze)
+
     sources = commands.add_parser("sources", help="list the sources and their health")
     sources.add_argument("--json", action="store_true", help="print a JSON array")
     sources.set_defaults(run=cmd_sources)
@@ -126,20 +142,24 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     config = _config(args)
     from crawler.run import run_crawl
+    from mediamon.analysis import analyze_pending
 
     only = config.select_sources(args.source) if args.source else ()
     with _open_store(config) as store, store.crawl_lock():
         summary = run_crawl(config, store, only=[s.name for s in only], verbose=args.verbose)
-    print(f"crawl: {summary.line}")
+        analysis = analyze_pending(store, config)
+    events = analysis.new_events
+    print(
+        f"crawl: {summary.line}"
+        + (f"; {events} new contact event{'s' * (events != 1)}" if events else "")
+    )
     return 0
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
     config = _config(args)
     with _open_store(config) as store:
-        found = store.articles(since=args.since, limit=args.limit)
-    if args.relevant:
-        found = []  # nothing is marked relevant until the analysis stage has run
+        found = store.articles(since=args.since, limit=args.limit, relevant=args.relevant)
     if args.json:
         print(json.dumps([_article_json(a) for a in found], ensure_ascii=False, indent=2))
         return 0
@@ -159,13 +179,46 @@ def _article_json(article: Any) -> dict[str, Any]:
         "published": article.published.isoformat() if article.published else None,
         "language": article.language,
         "text": article.text,
-        "relevant": False,
+        "relevant": bool(article.relevant),
         "side": article.side,
         "official": article.official,
-        "event": None,
+        "event": article.event,
         "first_seen": article.first_seen.isoformat(),
         "versions": article.versions,
     }
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from mediamon.analysis.present import event_json, event_line
+
+    config = _config(args)
+    with _open_store(config) as store:
+        found = store.events(since=args.since.date() if args.since else None)
+    shown = [(event, event_json(event, config)) for event in found]
+    if args.diverging:
+        shown = [(event, data) for event, data in shown if data["divergence"]["diverging"]]
+    if args.json:
+        print(json.dumps([data for _, data in shown], ensure_ascii=False, indent=2))
+        return 0
+    for event, _ in shown:
+        print(event_line(event, config))
+    print(f"{len(shown)} event{'s' * (len(shown) != 1)}", file=sys.stderr)
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from mediamon.analysis import analyze_pending
+
+    config = _config(args)
+    with _open_store(config) as store:
+        if args.all:
+            store.reset_analysis()
+        summary = analyze_pending(store, config)
+    print(
+        f"analyze: {summary.analyzed} articles read, {summary.relevant} report a contact; "
+        f"{summary.new_events} new events, {summary.updated_events} updates"
+    )
+    return 0
 
 
 def cmd_sources(args: argparse.Namespace) -> int:

@@ -123,6 +123,39 @@ class Actor(Frozen):
 class Side(Frozen):
     label: NonEmpty
     actors: tuple[Actor, ...] = Field(min_length=1)
+    # Generic references to the side's leadership or government that count as a party to a
+    # contact ("the Prime Minister of Israel", "the Russian side", "премьер-министр Израиля").
+    references: tuple[NonEmpty, ...] = ()
+    # How texts name the country itself ("Israeli officials said", "Moscow"): enough to
+    # attribute a statement, never enough to make a contact.
+    names: tuple[NonEmpty, ...] = ()
+
+
+Phrases = dict[str, tuple[NonEmpty, ...]]  # language code -> phrases ("word*" takes any ending)
+CONTACT_KINDS = ("call", "meeting", "visit", "message", "other")
+
+
+class Attribution(Frozen):
+    # "X said …": the speaker comes before the cue
+    speaker: Phrases = Field(default_factory=dict)
+    # "… according to X": the source comes after the cue
+    source: Phrases = Field(default_factory=dict)
+
+
+class Analysis(Frozen):
+    """Cues the analysis reads texts with, per language; see README "Understanding coverage"."""
+
+    contacts: dict[Literal["call", "meeting", "visit", "message", "other"], Phrases] = Field(
+        default_factory=dict
+    )
+    # a contact sentence with one of these reports no contact: denied, planned, hoped for
+    not_contact: Phrases = Field(default_factory=dict)
+    attribution: Attribution = Attribution()
+    lead_sentences: Annotated[int, Field(ge=1, le=20)] = 3
+    # a contact reported more than this many days before publication is history, not news
+    max_contact_age_days: Annotated[int, Field(ge=0)] = 3
+    # articles whose contact dates are this many days apart can still be one contact
+    event_window_days: Annotated[int, Field(ge=0)] = 1
 
 
 class JsonFields(Frozen):
@@ -193,6 +226,7 @@ class Config(Frozen):
     schedule: Schedule = Schedule()
     crawl: Crawl = Crawl()
     sides: dict[str, Side]
+    analysis: Analysis = Analysis()
     sources: tuple[Source, ...] = Field(min_length=1)
     path: Path = Path("config.yaml")
 

@@ -6,11 +6,12 @@ checks that the revisions build exactly these tables.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -108,6 +109,14 @@ class ArticleRow(Base):
     checks_done: Mapped[int] = mapped_column(Integer, default=0)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    # the analysis: None until the article has been read (and again after each new version)
+    analyzed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    relevant: Mapped[bool | None] = mapped_column(Boolean)
+    contact_kind: Mapped[str | None] = mapped_column(String(20))
+    contact_date: Mapped[date | None] = mapped_column(Date)
+    event_id: Mapped[str | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
 
     source: Mapped[SourceRow] = relationship(lazy="joined")
     versions: Mapped[list[ArticleVersionRow]] = relationship(
@@ -145,6 +154,37 @@ class SkippedUrlRow(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EventRow(Base):
+    """One contact between the sides, however many articles and languages report it."""
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    participants: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StatementRow(Base):
+    """A sentence that is one side's account: from its own readout, or attributed by the press."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    side: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    attributed: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)
 
 
 class CrawlRunRow(Base):

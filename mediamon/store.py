@@ -13,11 +13,11 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,9 +28,11 @@ from mediamon.models import (
     ArticleRow,
     ArticleVersionRow,
     CrawlRunRow,
+    EventRow,
     IndexPageRow,
     SkippedUrlRow,
     SourceRow,
+    StatementRow,
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -96,6 +98,58 @@ class StoredArticle:
     side: str | None
     first_seen: datetime
     versions: int
+    relevant: bool | None = None
+    event: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingArticle:
+    """An article the analysis has not read yet (or not since its text changed)."""
+
+    id: int
+    url: str
+    title: str
+    text: str
+    published: datetime
+    side: str | None
+    official: bool
+
+
+@dataclass
+class EventRecord:
+    id: str
+    date: date
+    kind: str
+    participants: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class StatementRecord:
+    side: str
+    text: str
+    attributed: bool
+
+
+@dataclass(frozen=True)
+class EventArticle:
+    url: str
+    source: str
+    title: str | None
+    published: datetime | None
+    official: bool
+    side: str | None
+    statements: tuple[StatementRecord, ...]
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    id: str
+    date: date
+    kind: str
+    participants: dict[str, list[str]]
+    first_seen: datetime
+    updated_at: datetime
+    articles: tuple[EventArticle, ...]
 
 
 @dataclass(frozen=True)
@@ -421,6 +475,7 @@ class Store:
                 )
             row.title, row.text, row.content_hash = article.title, article.text, digest
             row.fetch_url = article.fetch_url
+            row.analyzed_at = None  # a new text is read again
             row.published = article.published or row.published
             row.language = article.language or row.language
             row.author, row.site_name = article.author, article.site_name
@@ -447,7 +502,7 @@ class Store:
                 )
 
     def articles(
-        self, since: datetime | None = None, limit: int | None = None
+        self, since: datetime | None = None, limit: int | None = None, *, relevant: bool = False
     ) -> list[StoredArticle]:
         """Stored articles, newest first (by publication time, else first sight)."""
         newest = func.coalesce(ArticleRow.published, ArticleRow.first_seen)
@@ -460,6 +515,8 @@ class Store:
             query = select(ArticleRow, versions).order_by(newest.desc(), ArticleRow.id.desc())
             if since is not None:
                 query = query.where(newest >= since)
+            if relevant:
+                query = query.where(ArticleRow.relevant.is_(True))
             if limit is not None:
                 query = query.limit(limit)
             return [
@@ -474,6 +531,8 @@ class Store:
                     side=row.side,
                     first_seen=row.first_seen,
                     versions=count,
+                    relevant=row.relevant,
+                    event=row.event_id,
                 )
                 for row, count in session.execute(query).all()
             ]
@@ -493,6 +552,148 @@ class Store:
                 .order_by(ArticleVersionRow.number)
             ).all()
             return [(n, at, title, body) for n, at, title, body in rows]
+
+    # -- analysis --------------------------------------------------------------------------
+
+    def pending_analysis(self, limit: int = 500) -> list[PendingArticle]:
+        """Articles not analysed since their last text, oldest first (so events form in order)."""
+        published = func.coalesce(ArticleRow.published, ArticleRow.first_seen)
+        with self.session() as session:
+            rows = session.execute(
+                select(ArticleRow, published)
+                .where(ArticleRow.analyzed_at.is_(None))
+                .order_by(published, ArticleRow.id)
+                .limit(limit)
+            ).all()
+            return [
+                PendingArticle(
+                    id=row.id,
+                    url=row.url,
+                    title=row.title or "",
+                    text=row.text,
+                    published=_aware(moment),
+                    side=row.side,
+                    official=row.official,
+                )
+                for row, moment in rows
+            ]
+
+    def events_between(self, first: date, last: date) -> list[EventRecord]:
+        with self.session() as session:
+            rows = session.scalars(
+                select(EventRow).where(EventRow.date >= first, EventRow.date <= last)
+            ).all()
+            return [EventRecord(r.id, r.date, r.kind, dict(r.participants)) for r in rows]
+
+    def event_ids_like(self, prefix: str) -> set[str]:
+        with self.session() as session:
+            return set(session.scalars(select(EventRow.id).where(EventRow.id.startswith(prefix))))
+
+    def save_event(self, event: EventRecord, now: datetime) -> None:
+        """Create the event or update it (its id never changes)."""
+        with self.session() as session:
+            row = session.get(EventRow, event.id)
+            if row is None:
+                row = EventRow(id=event.id, first_seen=now)
+                session.add(row)
+            row.date, row.kind = event.date, event.kind
+            row.participants = {side: list(names) for side, names in event.participants.items()}
+            row.updated_at = now
+
+    def save_analysis(
+        self,
+        article_id: int,
+        now: datetime,
+        *,
+        relevant: bool,
+        kind: str | None = None,
+        contact_date: date | None = None,
+        event_id: str | None = None,
+        statements: Sequence[StatementRecord] = (),
+    ) -> None:
+        with self.session() as session:
+            row = session.get(ArticleRow, article_id)
+            if row is None:
+                return  # deleted meanwhile
+            row.analyzed_at, row.relevant = now, relevant
+            row.contact_kind, row.contact_date, row.event_id = kind, contact_date, event_id
+            session.execute(delete(StatementRow).where(StatementRow.article_id == article_id))
+            session.add_all(
+                StatementRow(
+                    article_id=article_id,
+                    event_id=event_id,
+                    side=s.side,
+                    text=s.text,
+                    attributed=s.attributed,
+                    position=position,
+                )
+                for position, s in enumerate(statements)
+            )
+
+    def reset_analysis(self) -> None:
+        """Forget every analysis result, so the next run reads every article afresh."""
+        with self.session() as session:
+            session.execute(
+                update(ArticleRow).values(
+                    analyzed_at=None,
+                    relevant=None,
+                    contact_kind=None,
+                    contact_date=None,
+                    event_id=None,
+                )
+            )
+            session.execute(delete(StatementRow))
+            session.execute(delete(EventRow))
+
+    def events(self, since: date | None = None) -> list[EventDetails]:
+        """Events newest first, with their articles and statements."""
+        with self.session() as session:
+            query = select(EventRow).order_by(EventRow.date.desc(), EventRow.first_seen.desc())
+            if since is not None:
+                query = query.where(EventRow.date >= since)
+            events = session.scalars(query).all()
+            ids = [event.id for event in events]
+            articles: dict[str, list[ArticleRow]] = {event_id: [] for event_id in ids}
+            statements: dict[int, list[StatementRecord]] = {}
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                for article in session.scalars(
+                    select(ArticleRow)
+                    .where(ArticleRow.event_id.in_(part))
+                    .order_by(func.coalesce(ArticleRow.published, ArticleRow.first_seen))
+                ):
+                    articles[article.event_id or ""].append(article)
+                for statement in session.scalars(
+                    select(StatementRow)
+                    .where(StatementRow.event_id.in_(part))
+                    .order_by(StatementRow.article_id, StatementRow.position)
+                ):
+                    statements.setdefault(statement.article_id, []).append(
+                        StatementRecord(statement.side, statement.text, statement.attributed)
+                    )
+            return [
+                EventDetails(
+                    id=event.id,
+                    date=event.date,
+                    kind=event.kind,
+                    participants=dict(event.participants),
+                    first_seen=event.first_seen,
+                    updated_at=event.updated_at,
+                    articles=tuple(
+                        EventArticle(
+                            url=a.url,
+                            source=a.source.name,
+                            title=a.title,
+                            published=a.published,
+                            official=a.official,
+                            side=a.side,
+                            statements=tuple(statements.get(a.id, ())),
+                        )
+                        for a in articles[event.id]
+                    ),
+                )
+                for event in events
+            ]
 
     # -- crawl runs ------------------------------------------------------------------------
 
@@ -553,6 +754,11 @@ class Store:
 
 
 _LOCK_KEY = 0x6D6D_6372  # "mmcr": one advisory lock id for the crawl
+
+
+def _aware(moment: datetime) -> datetime:
+    """coalesce() bypasses the column type, so SQLite hands back a naive UTC time."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _checks_owed(first_seen: datetime, now: datetime, after_hours: Sequence[float]) -> int:
