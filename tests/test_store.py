@@ -166,3 +166,32 @@ def test_unreachable_postgres_is_one_clear_line() -> None:
 def test_not_a_database_url_is_refused() -> None:
     with pytest.raises(StorageError, match="not a database URL"):
         Store.open("definitely not a url")
+
+
+def test_upgrading_an_older_schema_keeps_every_article(store_url: str) -> None:
+    old = Store.open(store_url, migrate=False)
+    old.migrate("0001")  # the schema as the first release left it
+    with old.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sources (id, name, kind, url, official, consecutive_failures) "
+                "VALUES (1, 'Kremlin', 'feed', 'http://kremlin.test/feed', true, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO articles (url, source_id, title, text, content_hash, official, "
+                "first_seen, last_checked, checks_done) VALUES ('http://kremlin.test/1', 1, "
+                "'A call', 'The presidents spoke.', 'h', true, :now, :now, 0)"
+            ),
+            {"now": NOW},
+        )
+    old.close()
+    with Store.open(store_url) as upgraded:
+        [kept] = upgraded.articles()
+        assert (kept.url, kept.text, kept.relevant) == (
+            "http://kremlin.test/1",
+            "The presidents spoke.",
+            None,
+        )
+        assert [a.url for a in upgraded.pending_analysis()] == ["http://kremlin.test/1"]

@@ -1,7 +1,8 @@
 """Resolves when a contact happened from the words a report uses ("on Sunday", "вчера").
 
-Relative expressions are read against the publication date in the publisher's own time
-zone where the timestamp carries one: a Moscow evening readout is dated in Moscow.
+Relative expressions are read against the publication day of the timestamp given (the
+store keeps UTC, so a report published just after midnight in Moscow counts from the day
+before; the one-day window of `events` absorbs that).
 """
 
 from __future__ import annotations
