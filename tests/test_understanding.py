@@ -159,8 +159,8 @@ def test_a_late_readout_joins_its_event_and_updates_it(web: FixtureWeb, tmp_path
         "/wire/1",
         "Putin and Netanyahu hold conversation as Gaza war rages",
         [
-            "Russian President Vladimir Putin and Israeli Prime Minister Benjamin Netanyahu held a "
-            "conversation on Sunday, the Kremlin said in a short statement.",
+            "Israel's Prime Minister Benjamin Netanyahu and Russia's President Vladimir Putin held "
+            "a conversation on Sunday, the Kremlin said in a short statement.",
             "The Kremlin said the conversation focused on the humanitarian situation in Gaza.",
         ],
     )
