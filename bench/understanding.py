@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,16 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mediamon.analysis import analyze_pending  # noqa: E402
 from mediamon.config import Source, load_config  # noqa: E402
 from mediamon.store import FetchedArticle, Store  # noqa: E402
-from tests.fakes.coverage import Coverage, load_coverage  # noqa: E402
-from tests.fakes.web import FixtureWeb  # noqa: E402
+from tests.fakes.coverage import Coverage, crawl_coverage, load_coverage  # noqa: E402
 
 
 @dataclass
@@ -42,30 +38,6 @@ class Scores:
     event_recall: float
     attribution_accuracy: float
     details: list[str]
-
-
-def crawl_coverage(coverage: Coverage, folder: Path) -> Store:
-    """Serve the set, crawl it with the real command, and open the resulting store."""
-    shipped = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    with FixtureWeb() as web:
-        sources = coverage.serve(web)
-        config = {
-            "storage": {"url": "sqlite:///data/eval.db"},
-            "crawl": {"max_age_days": None, "max_articles_per_source": 1000},
-            "sides": shipped["sides"],
-            "analysis": shipped["analysis"],
-            "sources": sources,
-        }
-        (folder / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
-        result = subprocess.run(
-            [sys.executable, "-m", "mediamon", "--config", str(folder / "config.yaml"), "crawl"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise SystemExit(f"crawl failed:\n{result.stderr[-3000:]}")
-    return Store.open(f"sqlite:///{folder / 'data' / 'eval.db'}")
 
 
 def score(coverage: Coverage, store: Store, base_url: str | None = None) -> Scores:

@@ -189,12 +189,14 @@ def _article_json(article: Any) -> dict[str, Any]:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
+    from mediamon.analysis.divergence import Comparer
     from mediamon.analysis.present import event_json, event_line
 
     config = _config(args)
     with _open_store(config) as store:
         found = store.events(since=args.since.date() if args.since else None)
-    shown = [(event, event_json(event, config)) for event in found]
+    comparer = Comparer(config)
+    shown = [(event, event_json(event, config, comparer)) for event in found]
     if args.diverging:
         shown = [(event, data) for event, data in shown if data["divergence"]["diverging"]]
     if args.json:

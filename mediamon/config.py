@@ -142,6 +142,18 @@ class Attribution(Frozen):
     source: Phrases = Field(default_factory=dict)
 
 
+class Topic(Frozen):
+    """A subject the accounts of a contact may cover, with its cues per language."""
+
+    label: NonEmpty
+    cues: Phrases = Field(default_factory=dict)
+    # an apology, a blame, a demand: if only one side reports it, that alone is news
+    conspicuous: bool = False
+    # topics that cover this one: if the other side raises one of them, no difference
+    # ("military coordination" said by one side, "Syria" by the other)
+    related: tuple[str, ...] = ()
+
+
 class Analysis(Frozen):
     """Cues the analysis reads texts with, per language; see README "Understanding coverage"."""
 
@@ -227,6 +239,7 @@ class Config(Frozen):
     crawl: Crawl = Crawl()
     sides: dict[str, Side]
     analysis: Analysis = Analysis()
+    topics: dict[str, Topic] = Field(default_factory=dict)
     sources: tuple[Source, ...] = Field(min_length=1)
     path: Path = Path("config.yaml")
 

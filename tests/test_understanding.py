@@ -48,6 +48,7 @@ def write_config(folder: Path, sources: list[dict[str, Any]]) -> None:
         "crawl": {"max_age_days": None, "max_articles_per_source": 1000, "retries": 0},
         "sides": SHIPPED["sides"],
         "analysis": SHIPPED["analysis"],
+        "topics": SHIPPED.get("topics", {}),
         "sources": sources,
     }
     (folder / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
@@ -122,8 +123,16 @@ def test_a_diverging_call_across_languages_as_the_interface_shows_it(crawled: Cr
     assert press and press[0]["official"] is False and press[0]["quotes"]
     assert {a["source"] for a in event["articles"]} >= {"Kommersant", "Reuters"}
     divergence = event["divergence"]
-    assert set(divergence) == {"diverging", "score", "only", "shared", "summary"}
-    assert "not done yet" in divergence["summary"]
+    assert divergence["diverging"] is True and 0 < divergence["score"] <= 1
+    assert (
+        "Iran" in divergence["only"]["israel"]
+        and "UN votes and positions" in divergence["only"]["israel"]
+    )
+    assert "the humanitarian situation" in divergence["only"]["russia"]
+    assert "hostages" in divergence["shared"]
+    assert divergence["summary"].startswith("Israel: Iran and UN votes and positions. Russia: ")
+    assert len(divergence["summary"]) <= 300
+    assert "Iran" in israel["topics"] and "Gaza" in russia["topics"]
 
 
 def test_two_contacts_between_the_same_leaders_days_apart_are_two_events(crawled: Crawled) -> None:
@@ -197,7 +206,13 @@ def test_a_late_readout_joins_its_event_and_updates_it(web: FixtureWeb, tmp_path
     assert after["id"] == before["id"]
     assert after["kind"] == "call" and after["updated"] > before["updated"]
     assert [s["source"] for s in after["sides"]["israel"]["statements"]] == ["PMO"]
-    assert "Both sides have given accounts" in after["divergence"]["summary"]
+    assert after["divergence"]["diverging"] is True  # re-evaluated once Israel's account arrived
+    assert after["divergence"]["only"] == {
+        "israel": ["UN votes and positions"],
+        "russia": ["Gaza", "the humanitarian situation"],
+    }
+    diverging = json.loads(mediamon(tmp_path, "events", "--json", "--diverging").stdout)
+    assert [e["id"] for e in diverging] == [after["id"]]
     relevant = json.loads(mediamon(tmp_path, "articles", "--json", "--relevant").stdout)
     assert {a["event"] for a in relevant} == {after["id"]} and len(relevant) == 2
     assert "2 articles" in mediamon(tmp_path, "events").stdout

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mediamon.analysis.divergence import Comparer, Verdict
 from mediamon.config import Config
 from mediamon.store import EventDetails
 
 
-def event_json(event: EventDetails, config: Config) -> dict[str, Any]:
+def event_json(event: EventDetails, config: Config, comparer: Comparer) -> dict[str, Any]:
+    verdict = comparer.compare(event)
     sides: dict[str, Any] = {}
     for side in config.sides:
         speaking = [a for a in event.articles if any(s.side == side for s in a.statements)]
@@ -23,7 +25,7 @@ def event_json(event: EventDetails, config: Config) -> dict[str, Any]:
                 }
                 for article in speaking
             ],
-            "topics": [],
+            "topics": verdict.topics.get(side, []),
         }
     people = [name for side in config.sides for name in event.participants.get(side, [])]
     return {
@@ -32,7 +34,7 @@ def event_json(event: EventDetails, config: Config) -> dict[str, Any]:
         "kind": event.kind,
         "participants": people,
         "sides": sides,
-        "divergence": divergence_placeholder(event, config),
+        "divergence": divergence_json(verdict),
         "articles": [
             {
                 "url": article.url,
@@ -48,27 +50,15 @@ def event_json(event: EventDetails, config: Config) -> dict[str, Any]:
     }
 
 
-def divergence_placeholder(event: EventDetails, config: Config) -> dict[str, Any]:
-    """The verdict until the accounts are compared: who has spoken, nothing more."""
-    official = {a.side for a in event.articles if a.official and a.side}
-    spoken = official | {s.side for a in event.articles for s in a.statements}
-    silent = [config.sides[side].label for side in config.sides if side not in spoken]
-    if silent:
-        talking = [config.sides[side].label for side in config.sides if side in spoken]
-        summary = (
-            f"Only {' and '.join(talking)} has given an account so far; "
-            f"{' and '.join(silent)} has not published one yet."
-            if talking
-            else "Neither side has given an account yet; only press reports so far."
-        )
-    else:
-        summary = "Both sides have given accounts; comparing them is not done yet."
+def divergence_json(verdict: Verdict) -> dict[str, Any]:
     return {
-        "diverging": False,
-        "score": 0.0,
-        "only": {side: [] for side in config.sides},
-        "shared": [],
-        "summary": summary,
+        "diverging": verdict.diverging,
+        "score": verdict.score,
+        "only": verdict.only,
+        "shared": verdict.shared,
+        "summary": verdict.summary,
+        "kinds": verdict.kinds,
+        "unmatched_claims": verdict.claims,
     }
 
 

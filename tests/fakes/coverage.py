@@ -7,6 +7,8 @@ exactly as the product would crawl the real outlets.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from mediamon.store import Store
 from tests.fakes.pages import Story, article_page, rss
 from tests.fakes.web import FixtureWeb
 
@@ -98,6 +101,31 @@ class Coverage:
                 source.update(side=outlet.side, official=outlet.official)
             sources.append(source)
         return sources
+
+
+def crawl_coverage(coverage: Coverage, folder: Path) -> Store:
+    """Serve the set, crawl it with the real command, and open the resulting store."""
+    shipped = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    with FixtureWeb() as web:
+        sources = coverage.serve(web)
+        config = {
+            "storage": {"url": "sqlite:///data/eval.db"},
+            "crawl": {"max_age_days": None, "max_articles_per_source": 1000},
+            "sides": shipped["sides"],
+            "analysis": shipped["analysis"],
+            "topics": shipped.get("topics", {}),
+            "sources": sources,
+        }
+        (folder / "config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+        result = subprocess.run(
+            [sys.executable, "-m", "mediamon", "--config", str(folder / "config.yaml"), "crawl"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"crawl failed:\n{result.stderr[-3000:]}")
+    return Store.open(f"sqlite:///{folder / 'data' / 'eval.db'}")
 
 
 class CoverageError(ValueError):
