@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="one JSON object per line")
     extract.set_defaults(run=cmd_extract)
 
+    bot = commands.add_parser("bot", help="run the Telegram bot (long polling) until stopped")
+    bot.set_defaults(run=cmd_bot)
+
     check = commands.add_parser("check-config", help="validate the config and summarise it")
     check.set_defaults(run=cmd_check_config)
     return parser
@@ -130,6 +133,21 @@ def _open_store(config: Config) -> Any:
     from mediamon.store import Store
 
     return Store.open(config.database_url())
+
+
+def cmd_bot(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.app import bot_token, run_bot
+
+    config = _config(args)
+    bot_token()  # one clear line before anything starts when the token is missing
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    with _open_store(config) as store:
+        run_bot(config, store)
+    return 0
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:

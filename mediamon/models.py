@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -185,6 +186,22 @@ class StatementRow(Base):
     text: Mapped[str] = mapped_column(Text)
     attributed: Mapped[bool] = mapped_column(Boolean)
     position: Mapped[int] = mapped_column(Integer)
+
+
+class SubscriberRow(Base):
+    """A Telegram chat that receives alerts and digests, with its own settings."""
+
+    __tablename__ = "subscribers"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_type: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(Text)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # a forum topic to post into
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # subscribed
+    paused: Mapped[str | None] = mapped_column(String(40))  # blocked, removed, not found
+    settings: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CrawlRunRow(Base):

@@ -33,7 +33,9 @@ from mediamon.models import (
     SkippedUrlRow,
     SourceRow,
     StatementRow,
+    SubscriberRow,
 )
+from mediamon.subscriptions import Settings, Subscriber
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SaveOutcome = Literal["new", "updated", "unchanged"]
@@ -695,6 +697,114 @@ class Store:
                 for event in events
             ]
 
+    # -- subscribers -----------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        chat_id: int,
+        chat_type: str,
+        title: str | None,
+        now: datetime,
+        thread_id: int | None = None,
+        settings: Settings | None = None,
+    ) -> tuple[Subscriber, bool]:
+        """Turn a chat's subscription on (keeping earlier settings); True when it is new."""
+        with self.session() as session:
+            row = session.get(SubscriberRow, chat_id)
+            new = row is None
+            if row is None:
+                row = SubscriberRow(
+                    chat_id=chat_id, created_at=now, settings=(settings or Settings()).to_json()
+                )
+                session.add(row)
+            row.chat_type, row.title, row.thread_id = chat_type, title, thread_id
+            row.active, row.paused, row.updated_at = True, None, now
+            session.flush()
+            return _subscriber(row), new
+
+    def unsubscribe(self, chat_id: int, now: datetime) -> bool:
+        with self.session() as session:
+            row = session.get(SubscriberRow, chat_id)
+            if row is None or not row.active:
+                return False
+            row.active, row.updated_at = False, now
+            return True
+
+    def subscriber(self, chat_id: int) -> Subscriber | None:
+        with self.session() as session:
+            row = session.get(SubscriberRow, chat_id)
+            return _subscriber(row) if row else None
+
+    def subscribers(self, *, receiving: bool = False) -> list[Subscriber]:
+        with self.session() as session:
+            query = select(SubscriberRow).order_by(SubscriberRow.chat_id)
+            if receiving:
+                query = query.where(SubscriberRow.active.is_(True), SubscriberRow.paused.is_(None))
+            return [_subscriber(row) for row in session.scalars(query)]
+
+    def save_settings(self, chat_id: int, settings: Settings, now: datetime) -> None:
+        with self.session() as session:
+            row = session.get(SubscriberRow, chat_id)
+            if row is not None:
+                row.settings, row.updated_at = settings.to_json(), now
+
+    def pause(self, chat_id: int, reason: str | None, now: datetime) -> None:
+        """Stop (reason) or resume (None) delivery to a chat without touching its subscription."""
+        with self.session() as session:
+            row = session.get(SubscriberRow, chat_id)
+            if row is not None:
+                row.paused, row.updated_at = reason, now
+
+    def migrate_chat(self, old_id: int, new_id: int, now: datetime) -> None:
+        """A group became a supergroup: its subscription and settings move to the new id."""
+        with self.session() as session:
+            old = session.get(SubscriberRow, old_id)
+            if old is None or session.get(SubscriberRow, new_id) is not None:
+                return
+            session.add(
+                SubscriberRow(
+                    chat_id=new_id,
+                    chat_type="supergroup",
+                    title=old.title,
+                    thread_id=old.thread_id,
+                    active=old.active,
+                    paused=old.paused,
+                    settings=dict(old.settings),
+                    created_at=old.created_at,
+                    updated_at=now,
+                )
+            )
+            session.delete(old)
+
+    def counts(self) -> dict[str, int]:
+        """Totals for /status and /stats."""
+        with self.session() as session:
+
+            def count(query: Any) -> int:
+                return int(session.scalar(query) or 0)
+
+            return {
+                "articles": count(select(func.count(ArticleRow.id))),
+                "relevant": count(
+                    select(func.count(ArticleRow.id)).where(ArticleRow.relevant.is_(True))
+                ),
+                "events": count(select(func.count(EventRow.id))),
+                "subscribers": count(
+                    select(func.count())
+                    .select_from(SubscriberRow)
+                    .where(SubscriberRow.active.is_(True))
+                ),
+                "paused": count(
+                    select(func.count())
+                    .select_from(SubscriberRow)
+                    .where(SubscriberRow.active.is_(True), SubscriberRow.paused.is_not(None))
+                ),
+                "sources": count(select(func.count(SourceRow.id))),
+                "failing": count(
+                    select(func.count(SourceRow.id)).where(SourceRow.consecutive_failures > 0)
+                ),
+            }
+
     # -- crawl runs ------------------------------------------------------------------------
 
     def start_run(self, now: datetime) -> int:
@@ -754,6 +864,18 @@ class Store:
 
 
 _LOCK_KEY = 0x6D6D_6372  # "mmcr": one advisory lock id for the crawl
+
+
+def _subscriber(row: SubscriberRow) -> Subscriber:
+    return Subscriber(
+        chat_id=row.chat_id,
+        chat_type=row.chat_type,
+        title=row.title,
+        thread_id=row.thread_id,
+        active=row.active,
+        paused=row.paused,
+        settings=Settings.from_json(row.settings),
+    )
 
 
 def _aware(moment: datetime) -> datetime:
