@@ -27,8 +27,6 @@ import http.server
 import itertools
 import json
 import re
-import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +34,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 __all__ = [
     "MAX_CALLBACK_DATA_BYTES",
@@ -1405,39 +1405,10 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, Any]:
 _PATH_RE = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)/?")
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    # stop() must not wait for handlers parked in a long poll or on an idle keep-alive
-    # connection; close_connections() wakes those instead.
-    block_on_close = False
-
+class _Server(LoopbackServer):
     def __init__(self, fake: FakeTelegram) -> None:
         self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def track(self, sock: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.add(sock)
-
-    def untrack(self, sock: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(sock)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for sock in connections:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        # Clients hanging up (python-telegram-bot cancels long polls on shutdown) are routine.
-        if exc is None or isinstance(exc, OSError):
-            return
-        self.fake.errors.append(exc)
+        super().__init__("127.0.0.1", _Handler, fake.errors)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

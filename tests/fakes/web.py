@@ -17,13 +17,11 @@ Standard library only and independent of pytest, so bench/crawl.py can import it
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import hashlib
 import http.server
 import select
 import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -32,6 +30,8 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 __all__ = ["FAULT_KINDS", "FixtureWeb", "RequestRecord"]
 
@@ -365,40 +365,10 @@ class FixtureWeb:
                 self._idle.notify_all()
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    # stop() must not wait for handlers parked on a slow fault or an idle keep-alive
-    # connection; close_connections() wakes those instead.
-    block_on_close = False
-
+class _Server(LoopbackServer):
     def __init__(self, web: FixtureWeb) -> None:
         self.web = web
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__((web.address, 0), _Handler)
-
-    def track(self, sock: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.add(sock)
-
-    def untrack(self, sock: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(sock)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for sock in connections:
-            # Already closed by its handler or the client: nothing left to wake.
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        # Clients hanging up, timing out or being cut off by stop() are routine here.
-        if exc is None or isinstance(exc, OSError):
-            return
-        self.web.errors.append(exc)
+        super().__init__(web.address, _Handler, web.errors)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
