@@ -5,6 +5,7 @@ The token comes from TELEGRAM_BOT_TOKEN only and is scrubbed from every log line
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import os
@@ -27,6 +28,8 @@ from telegram.ext import (
 from bot import messages
 from bot.chats import Chats
 from bot.commands import Commands
+from bot.delivery import Delivery
+from bot.jobs import Jobs
 from bot.settings_menu import SettingsMenu
 from mediamon.analysis.divergence import Comparer
 from mediamon.config import Config
@@ -144,12 +147,47 @@ def _error_handler(
     return on_error
 
 
-def run_bot(config: Config, store: Store) -> None:
-    """Long polling until SIGINT or SIGTERM."""
+def run_bot(config: Config, store: Store, *, scheduler: bool = False) -> None:
+    """Long polling until SIGINT or SIGTERM, delivering the outbox meanwhile; with
+    `scheduler`, crawls and digests run on the config's schedule too (`mediamon run`)."""
     token = bot_token()
     redact = RedactToken(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     application = build_application(config, store, token)
+    stop = asyncio.Event()
+    background: list[asyncio.Task[None]] = []
+
+    async def started(app: Application) -> None:
+        await _register_commands(app)
+        background.append(asyncio.create_task(Delivery(app.bot, store).run(stop)))
+        if scheduler:
+            Jobs(config, store).start()
+
+    async def stopping(app: Application) -> None:
+        stop.set()
+        for task in background:
+            await task
+
+    application.post_init = started
+    application.post_stop = stopping
     application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def run_scheduler_only(config: Config, store: Store) -> None:
+    """`mediamon run` without a token: crawl on schedule, print what would be sent."""
+    import signal
+
+    async def main() -> None:
+        jobs = Jobs(config, store, print_instead=True)
+        jobs.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        if jobs.scheduler is not None:
+            jobs.scheduler.shutdown(wait=False)
+
+    asyncio.run(main())

@@ -104,6 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     bot = commands.add_parser("bot", help="run the Telegram bot (long polling) until stopped")
     bot.set_defaults(run=cmd_bot)
 
+    run = commands.add_parser("run", help="the bot plus the built-in scheduler (crawls, digests)")
+    run.set_defaults(run=cmd_run)
+
+    digest = commands.add_parser("digest", help="queue (or send) every subscriber's digest now")
+    digest.add_argument("--now", action="store_true", required=True, help="now, not on schedule")
+    digest.add_argument(
+        "--send", action="store_true", help="deliver at once instead of leaving it to the bot"
+    )
+    digest.set_defaults(run=cmd_digest)
+
     check = commands.add_parser("check-config", help="validate the config and summarise it")
     check.set_defaults(run=cmd_check_config)
     return parser
@@ -150,6 +160,55 @@ def cmd_bot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    import logging
+    import os
+
+    from bot.app import run_bot, run_scheduler_only
+
+    config = _config(args)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    with _open_store(config) as store:
+        if os.environ.get("TELEGRAM_BOT_TOKEN", "").strip():
+            run_bot(config, store, scheduler=True)
+        else:
+            print(
+                "mediamon: no TELEGRAM_BOT_TOKEN: crawling on schedule "
+                f"({config.schedule.crawl}) and printing each message it would send",
+                file=sys.stderr,
+            )
+            run_scheduler_only(config, store)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bot.digest import queue_digests
+    from mediamon.analysis.divergence import Comparer
+    from mediamon.store import utcnow
+
+    config = _config(args)
+    with _open_store(config) as store:
+        now = utcnow()
+        subscribers = [s for s in store.subscribers(receiving=True) if s.settings.digest != "off"]
+        queued = queue_digests(
+            store, config, Comparer(config), now, subscribers, period=f"now-{now:%Y%m%dT%H%M%S}"
+        )
+        line = (
+            f"digest: {queued} message{'s' * (queued != 1)} queued "
+            f"for {len(subscribers)} subscribers"
+        )
+        if args.send:
+            from bot.delivery import send_now
+
+            line += f", {send_now(config, store)} sent"
+        else:
+            line += "; the running bot delivers them"
+    print(line)
+    return 0
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     config = _config(args)
     print("\n".join(summarize(config)))
@@ -166,10 +225,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     with _open_store(config) as store, store.crawl_lock():
         summary = run_crawl(config, store, only=[s.name for s in only], verbose=args.verbose)
         analysis = analyze_pending(store, config)
+        from bot.digest import queue_alerts
+        from mediamon.analysis.divergence import Comparer
+        from mediamon.store import utcnow
+
+        alerts = queue_alerts(store, config, Comparer(config), utcnow())
     events = analysis.new_events
     print(
         f"crawl: {summary.line}"
         + (f"; {events} new contact event{'s' * (events != 1)}" if events else "")
+        + (f"; {alerts} alert{'s' * (alerts != 1)} queued" if alerts else "")
     )
     return 0
 

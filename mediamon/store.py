@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from sqlalchemy import create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mediamon.config import Source
@@ -30,6 +30,7 @@ from mediamon.models import (
     CrawlRunRow,
     EventRow,
     IndexPageRow,
+    OutboxRow,
     SkippedUrlRow,
     SourceRow,
     StatementRow,
@@ -152,6 +153,17 @@ class EventDetails:
     first_seen: datetime
     updated_at: datetime
     articles: tuple[EventArticle, ...]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    key: str
+    chat_id: int
+    thread_id: int | None
+    kind: str
+    text: str
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -647,12 +659,16 @@ class Store:
             session.execute(delete(StatementRow))
             session.execute(delete(EventRow))
 
-    def events(self, since: date | None = None) -> list[EventDetails]:
+    def events(
+        self, since: date | None = None, updated_since: datetime | None = None
+    ) -> list[EventDetails]:
         """Events newest first, with their articles and statements."""
         with self.session() as session:
             query = select(EventRow).order_by(EventRow.date.desc(), EventRow.first_seen.desc())
             if since is not None:
                 query = query.where(EventRow.date >= since)
+            if updated_since is not None:
+                query = query.where(EventRow.updated_at > updated_since)
             events = session.scalars(query).all()
             ids = [event.id for event in events]
             articles: dict[str, list[ArticleRow]] = {event_id: [] for event_id in ids}
@@ -772,9 +788,106 @@ class Store:
                     settings=dict(old.settings),
                     created_at=old.created_at,
                     updated_at=now,
+                    digested_until=old.digested_until,
                 )
             )
             session.delete(old)
+            session.execute(  # pending messages follow the chat to its new id
+                update(OutboxRow)
+                .where(OutboxRow.chat_id == old_id, OutboxRow.status == "pending")
+                .values(chat_id=new_id)
+            )
+
+    def digested(self, chat_id: int, until: datetime) -> None:
+        with self.session() as session:
+            row = session.get(SubscriberRow, chat_id)
+            if row is not None:
+                row.digested_until = until
+
+    def digested_until(self, chat_id: int) -> datetime | None:
+        with self.session() as session:
+            row = session.get(SubscriberRow, chat_id)
+            return row.digested_until if row else None
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        key: str,
+        chat_id: int,
+        thread_id: int | None,
+        kind: str,
+        text: str,
+        now: datetime,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Write a message to the outbox; False when one with this key is already there."""
+        try:
+            with self.session() as session:
+                if session.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None:
+                    return False
+                session.add(
+                    OutboxRow(
+                        key=key,
+                        chat_id=chat_id,
+                        thread_id=thread_id,
+                        kind=kind,
+                        text=text,
+                        status="pending",
+                        attempts=0,
+                        not_before=not_before or now,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:  # another process queued the same key a moment earlier
+            return False
+        return True
+
+    def due(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
+        """Pending messages whose time has come, oldest first."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.status == "pending", OutboxRow.not_before <= now)
+                .order_by(OutboxRow.id)
+                .limit(limit)
+            ).all()
+            return [
+                OutboxItem(r.id, r.key, r.chat_id, r.thread_id, r.kind, r.text, r.attempts)
+                for r in rows
+            ]
+
+    def next_due_time(self) -> datetime | None:
+        with self.session() as session:
+            return session.scalar(
+                select(func.min(OutboxRow.not_before)).where(OutboxRow.status == "pending")
+            )
+
+    def delivered(self, item_id: int, now: datetime) -> None:
+        self._outbox_update(item_id, status="sent", sent_at=now)
+
+    def retry(self, item_id: int, when: datetime, error: str) -> None:
+        with self.session() as session:
+            row = session.get(OutboxRow, item_id)
+            if row is not None:
+                row.attempts += 1
+                row.not_before, row.last_error = when, error
+
+    def drop(self, item_id: int, reason: str) -> None:
+        self._outbox_update(item_id, status="dropped", last_error=reason)
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self.session() as session:
+            rows = session.execute(
+                select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+            )
+            counts = {"pending": 0, "sent": 0, "dropped": 0}
+            counts.update({status: int(n) for status, n in rows})
+            return counts
+
+    def _outbox_update(self, item_id: int, **values: Any) -> None:
+        with self.session() as session:
+            session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(**values))
 
     def counts(self) -> dict[str, int]:
         """Totals for /status and /stats."""
