@@ -6,9 +6,7 @@ admin (channel posts) and forum topics (replies go to the topic).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import sys
 from datetime import datetime
 
 from apscheduler.triggers.cron import CronTrigger
@@ -173,19 +171,7 @@ class Commands:
         context.application.create_task(self._crawl_and_report(update), update=update)
 
     async def _crawl_and_report(self, update: Update) -> None:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "mediamon",
-            "--config",
-            str(self.config.path),
-            "crawl",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        stdout, stderr = await process.communicate()
-        lines = (
-            stdout.decode(errors="replace").strip() or stderr.decode(errors="replace").strip()
-        ).splitlines()
-        summary = lines[-1] if lines else f"exit status {process.returncode}"
+        from bot.jobs import crawl_in_subprocess
+
+        summary = await crawl_in_subprocess(self.config)
         await self.reply(update, f"Crawl finished: {messages.escape(summary)}")

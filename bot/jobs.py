@@ -60,19 +60,7 @@ class Jobs:
 
     async def crawl(self) -> str:
         """One crawl in a subprocess; it queues alerts itself."""
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "mediamon",
-            "--config",
-            str(self.config.path),
-            "crawl",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        stdout, stderr = await process.communicate()
-        summary = (stdout or stderr).decode(errors="replace").strip().splitlines()
-        line = summary[-1] if summary else f"crawl ended with status {process.returncode}"
+        line = await crawl_in_subprocess(self.config)
         log.info("%s", line)
         self.flush_printed()
         return line
@@ -103,6 +91,25 @@ class Jobs:
         """Without a token, every queued message is printed instead of sent."""
         if self.print_instead:
             print_outbox(self.store)
+
+
+async def crawl_in_subprocess(config: Config) -> str:
+    """Run `mediamon crawl` (Scrapy's reactor runs once per process) and return its summary
+    line, or its last word on stderr (for instance: another crawl is running)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mediamon",
+        "--config",
+        str(config.path),
+        "crawl",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await process.communicate()
+    text = stdout.decode(errors="replace").strip() or stderr.decode(errors="replace").strip()
+    lines = text.splitlines()
+    return lines[-1] if lines else f"crawl ended with status {process.returncode}"
 
 
 def print_outbox(store: Store) -> int:

@@ -19,10 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from mediamon.analysis import analyze_pending
-from mediamon.config import Source, load_config
-from mediamon.store import FetchedArticle, Store
-from tests.fakes.coverage import load_coverage
+from mediamon.config import load_config
+from mediamon.store import Store
+from tests.fakes.coverage import store_contacts
 from tests.fakes.telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,32 +34,9 @@ AGREEING = "2020-05-08-netanyahu-putin-call"
 
 def seed_store(folder: Path) -> None:
     """Two analysed contacts, stored as a crawl would store them."""
-    coverage = load_coverage()
     config = load_config(folder / "config.yaml")
     with Store.open(config.database_url()) as store:
-        store.sync_sources(
-            [
-                Source(
-                    name=o.name, feed=f"http://{o.key}.test/feed", side=o.side, official=o.official
-                )
-                for o in coverage.outlets.values()
-            ]
-        )
-        for contact in coverage.contacts:
-            if contact.id not in (DIVERGING, AGREEING):
-                continue
-            for article in contact.articles:
-                store.save_article(
-                    FetchedArticle(
-                        url=f"http://{article.outlet.key}.test{article.path}",
-                        source=article.outlet.name,
-                        title=article.title,
-                        text="\n".join(article.paragraphs),
-                        published=article.published,
-                    ),
-                    datetime.now(UTC),
-                )
-        analyze_pending(store, config)
+        store_contacts(store, config, (DIVERGING, AGREEING))
 
 
 @pytest.fixture

@@ -22,12 +22,11 @@ from telegram import Bot
 from bot.delivery import Delivery, Pacer
 from bot.digest import queue_alerts, queue_digests, split
 from bot.jobs import Jobs
-from mediamon.analysis import analyze_pending
 from mediamon.analysis.divergence import Comparer
-from mediamon.config import Config, Source, load_config
-from mediamon.store import FetchedArticle, Store
+from mediamon.config import Config, load_config
+from mediamon.store import Store
 from mediamon.subscriptions import Settings
-from tests.fakes.coverage import load_coverage
+from tests.fakes.coverage import store_contacts
 from tests.fakes.telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,34 +75,9 @@ def seed(
     store: Store,
     config: Config,
     contacts: tuple[str, ...] = (DIVERGING, AGREEING),
-    retitle: str | None = None,
     mark: str | None = None,
 ) -> None:
-    coverage = load_coverage()
-    store.sync_sources(
-        [
-            Source(name=o.name, feed=f"http://{o.key}.test/feed", side=o.side, official=o.official)
-            for o in coverage.outlets.values()
-        ]
-    )
-    now = datetime.now(UTC)
-    for contact in coverage.contacts:
-        if contact.id not in contacts:
-            continue
-        for article in contact.articles:
-            store.save_article(
-                FetchedArticle(
-                    url=f"http://{article.outlet.key}.test{article.path}",
-                    source=article.outlet.name,
-                    title=retitle or article.title,
-                    text="\n".join(
-                        p.replace("Gaza", mark) if mark else p for p in article.paragraphs
-                    ),
-                    published=article.published,
-                ),
-                now,
-            )
-    analyze_pending(store, config)
+    store_contacts(store, config, contacts, mark=mark)
 
 
 def deliver(telegram: FakeTelegram, store: Store) -> Delivery:

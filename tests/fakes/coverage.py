@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,41 @@ def crawl_coverage(coverage: Coverage, folder: Path) -> Store:
         if result.returncode != 0:
             raise SystemExit(f"crawl failed:\n{result.stderr[-3000:]}")
     return Store.open(f"sqlite:///{folder / 'data' / 'eval.db'}")
+
+
+def store_contacts(
+    store: Store, config: Any, contact_ids: Iterable[str], *, mark: str | None = None
+) -> None:
+    """Store the articles of these contacts as a crawl would, then analyse them. `mark`
+    replaces every "Gaza" in their text (to test escaping)."""
+    from mediamon.analysis import analyze_pending
+    from mediamon.config import Source
+    from mediamon.store import FetchedArticle
+
+    coverage = load_coverage()
+    wanted = set(contact_ids)
+    store.sync_sources(
+        [
+            Source(name=o.name, feed=f"http://{o.key}.test/feed", side=o.side, official=o.official)
+            for o in coverage.outlets.values()
+        ]
+    )
+    for contact in coverage.contacts:
+        if contact.id not in wanted:
+            continue
+        for article in contact.articles:
+            text = "\n".join(p.replace("Gaza", mark) if mark else p for p in article.paragraphs)
+            store.save_article(
+                FetchedArticle(
+                    url=f"http://{article.outlet.key}.test{article.path}",
+                    source=article.outlet.name,
+                    title=article.title,
+                    text=text,
+                    published=article.published,
+                ),
+                datetime.now(UTC),
+            )
+    analyze_pending(store, config)
 
 
 class CoverageError(ValueError):
