@@ -40,7 +40,8 @@ _CHROME_LINE = re.compile(
       | you\s+(?:may|might)\s+also\s+like | editor'?s\s+picks
       | back\s+to\s+top | skip\s+to\s+(?:the\s+)?(?:main\s+)?(?:content|navigation|menu)
       | share(?:\s+(?:this|the))?(?:\s+(?:article|story|page|post))?(?:\s+on\s+\w+)?
-      | tweet | print | e-?mail | copy\s+link
+      | tweet | print(?:\s+(?:this\s+)?(?:article|story|page))? | e-?mail | copy\s+link
+      | (?:order\s+)?reprints? | tags? | topics
       | (?:show|view|leave\s+a|add\s+a|post\s+a)\s+comments? | comments?
       | advertisement | advertising | sponsored(?:\s+content)?
       | scroll\s+to\s+continue(?:\s+with\s+content)?
@@ -79,6 +80,7 @@ _PITCH = re.compile(
       (?:newsletter|podcast|channel|daily|weekly|morning|evening)\b
     | \bnewsletters?\b.*\b(?:sign\s+up|subscribe|inbox|our|your|you|free|delivered)\b
     | \b(?:sign\s+up|our|your|free)\b.*\bnewsletters?\b
+    | ^[\W_]*(?:[\w'’&-]+\s+){0,4}newsletters?[\W_]*$   # a newsletter's name as a label
     | \balready\s+(?:a\s+)?(?:subscriber|member|registered)\b | \bsubscribers?\s+only\b
     | \bto\s+continue\s+reading\b
     | \b(?:unlimited|full|premium|exclusive|ad-free)\s+access\b
@@ -104,6 +106,13 @@ _PITCH = re.compile(
     | ^[\W_]*(?:read\s+(?:more|also)|see\s+also|related|more\s+on\s+this)\s*[:：—–-]
     | ^[\W_]*advertisement\b.{0,20}\bscroll\b
     | \b(?:please\s+)?enable\s+javascript\b | \bjavascript\s+is\s+(?:disabled|required)\b
+    # reprint and contact notices, error boxes, sharing pleas, "Also on <site>" teasers
+    | \bthis\s+copy\s+is\s+for\s+your\s+personal\b | ^[\W_]*write\s+to\b.{0,60}@
+    | \ban\s+error\s+(?:has\s+)?occurred\b.{0,30}\btry\s+again\b
+    | \blike\s+this\s+(?:story|article)\b | \bshare\s+it\s+with\s+a\s+friend\b
+    | ^[\W_]*also\s+on\s+[\w.-]+\.(?:com|org|net|ru|co)\b
+    | ^[\W_]*tags?\s*[:：]
+    | \bpublicado\s+por\b.{0,80}\bcategoria\b
     # Russian. "подписали соглашение" (signed an agreement) must not match, so only the
     # imperative and "подписаться на" + a channel are used.
     | \bподпи(?:сывайтесь|шитесь|шись|сывайся)\b
@@ -142,7 +151,8 @@ _PITCH_STEMS = re.compile(
             "cookie|reserved|©|copyright|follow us|app store|google play|click here|tap here|"
             "share |read more|read also|see also|related|more on this|advertisement|javascript|"
             "подпи|рассылк|канал|telegram|телеграм|куки|права|следите|мы в |скачайте|"
-            "обязательн|читайте|подробнее|по теме|"
+            "обязательн|читайте|подробнее|по теме|this copy|write to|an error|like this|"
+            "with a friend|also on|tag|publicado|"
             "הירשמו|ניוזלטר|הצטרפו|עוגיות|עקבו|הורידו|הזכויות|לכתבות|קראו|לקריאה"
         ).split("|")
     )

@@ -71,6 +71,9 @@ _EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 # Publishers' clocks and zones are sloppy; further ahead than this is a wrong value.
 _FUTURE_SLACK = timedelta(days=1)
 
+_SHORT = 1500  # characters: below this, precision mode may have missed the body
+_HEADLINE_CHARS = 300
+
 _ITEMPROP_PUBLISHED = XPath('//*[@itemprop="datePublished"]')
 _JSON_LD = XPath('//script[@type="application/ld+json"]')
 _ARTICLE_TIME = XPath("//article//time[@datetime] | //time[@pubdate][@datetime]")
@@ -100,25 +103,17 @@ def extract_article(
         return None
     meta = _meta_values(tree)
 
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        include_comments=False,
-        favor_precision=True,
-        # trafilatura's own metadata pass scans the whole page for authors and dates and
-        # costs as much as the text; `_metadata` reads the same fields from the cheap places
-        with_metadata=False,
-        # the dedup cache is process-global: results would depend on what ran before
-        deduplicate=False,
-        prune_xpath=list(rules) or None,
-    )
-    if document is None or isinstance(document, dict):
-        return None
-    text = strip_calls_to_action(document.text or "")
+    title, author, site_name = _metadata(tree)
+    text = _body(tree, url, rules, title, favor_precision=True)
+    if len(text) < _SHORT:
+        # Precision mode sometimes keeps only a fragment of a page it finds ambiguous; the
+        # balanced mode's reading replaces it when it finds far more.
+        fuller = _body(tree, url, rules, title, favor_precision=False)
+        if len(fuller) > 2 * len(text):
+            text = fuller
     if not text:
         return None
 
-    title, author, site_name = _metadata(tree)
     published = _published(tree, meta, None)
     if published is None and search_date:  # no stated date: let htmldate search the page
         published = _published(
@@ -132,6 +127,49 @@ def extract_article(
         site_name=site_name,
         language=guess_language(text, _declared_language(tree, meta), language_hint),
     )
+
+
+def _body(
+    tree: HtmlElement,
+    url: str | None,
+    rules: tuple[str, ...],
+    title: str | None,
+    *,
+    favor_precision: bool,
+) -> str:
+    """One trafilatura pass, then our filters: calls to action out, the headline out."""
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        favor_precision=favor_precision,
+        # trafilatura's own metadata pass scans the whole page for authors and dates and
+        # costs as much as the text; `_metadata` reads the same fields from the cheap places
+        with_metadata=False,
+        # the dedup cache is process-global: results would depend on what ran before
+        deduplicate=False,
+        prune_xpath=list(rules) or None,
+    )
+    if document is None or isinstance(document, dict):
+        return ""
+    return _without_headline(strip_calls_to_action(document.text or ""), title)
+
+
+def _without_headline(text: str, title: str | None) -> str:
+    """The body starts after the headline: leading lines that repeat the title go."""
+    wanted = _words(title)
+    lines = text.split("\n")
+    while lines and wanted and len(lines[0]) < _HEADLINE_CHARS:
+        words = _words(lines[0])
+        # the headline itself, or a long part of it (a kicker line is shorter)
+        if not words or not (words == wanted or (len(words.split()) >= 3 and words in wanted)):
+            break
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
+def _words(text: str | None) -> str:
+    return " ".join(re.findall(r"\w+", (text or "").lower()))
 
 
 def _metadata(tree: HtmlElement) -> tuple[str | None, str | None, str | None]:

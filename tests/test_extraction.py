@@ -467,3 +467,35 @@ def test_hint_only_when_the_text_says_nothing() -> None:
     assert guess_language("12:00 — 14:30", hint="ru-RU") == "ru"
     assert guess_language(HE_TEXT, hint="ru") == "he"
     assert guess_language("", hint=None) is None
+
+
+def test_the_headline_is_not_repeated_as_the_first_line_of_the_body() -> None:
+    page = (
+        "<html><head><title>Leaders talk by phone | Daily</title></head><body><article>"
+        "<h1>Leaders talk by phone</h1>"
+        "<p>The two leaders spoke by telephone on Sunday evening for almost an hour, officials said.</p>"
+        "<p>They discussed the situation in the region and agreed to stay in touch in the weeks ahead.</p>"
+        "</article></body></html>"
+    )
+    article = extracted(page)
+    assert article.title == "Leaders talk by phone"
+    assert article.text.splitlines()[0].startswith("The two leaders spoke")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Order Reprints",
+        "Print Article",
+        "Tags: diplomacy, Middle East, telephone diplomacy",
+        "This copy is for your personal, non-commercial use only.",
+        "Write to Dana Levi at dana.levi@example.test",
+        "An error has occurred, please try again later.",
+        "Like this story? Share it with a friend!",
+        "Also on example.com: Ministers meet in Geneva",
+        "Morning Briefing Newsletter",
+    ],
+)
+def test_reprint_notices_tags_and_teasers_are_dropped(line: str) -> None:
+    body = "The delegation arrived in the capital on Tuesday for two days of talks with officials."
+    assert strip_calls_to_action(f"{body}\n{line}") == body
