@@ -133,15 +133,19 @@ def event_view(event: EventDetails, verdict: Verdict, config: Config) -> str:
     if verdict.shared:
         parts.append(f"<b>Both:</b> {escape(', '.join(verdict.shared))}")
     official = [a for a in event.articles if a.official][:LINKS]
-    press = [a for a in event.articles if not a.official][: max(0, LINKS - len(official))]
+    # a wire story republished elsewhere counts once
+    originals = [a for a in event.articles if not a.official and not a.duplicate]
+    copies = sum(1 for a in event.articles if not a.official and a.duplicate)
+    press = originals[: max(0, LINKS - len(official))]
     if official:
         parts.append("\nReadouts: " + ", ".join(_link(a.url, a.source) for a in official))
     if press:
-        more = len([a for a in event.articles if not a.official]) - len(press)
+        more = len(originals) - len(press)
         parts.append(
             "Press: "
             + ", ".join(_link(a.url, a.source) for a in press)
             + (f" (+{more} more)" if more > 0 else "")
+            + (f" (+{copies} republished)" if copies else "")
         )
     parts.append(f"\n<code>{escape(event.id)}</code>")
     return fit("\n".join(p for p in parts if p is not None))

@@ -268,6 +268,7 @@ def _article_json(article: Any) -> dict[str, Any]:
         "event": article.event,
         "first_seen": article.first_seen.isoformat(),
         "versions": article.versions,
+        "duplicate_of": article.duplicate_of,
     }
 
 

@@ -118,11 +118,30 @@ class ArticleRow(Base):
     event_id: Mapped[str | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), index=True
     )
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    # the first copy of the same story (a republished wire report), if this is a later one
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
 
     source: Mapped[SourceRow] = relationship(lazy="joined")
     versions: Mapped[list[ArticleVersionRow]] = relationship(
         back_populates="article", order_by="ArticleVersionRow.number", cascade="all, delete-orphan"
     )
+
+
+class TemplateLineRow(Base):
+    """A line seen on pages of one source, and on how many: the source's learned template."""
+
+    __tablename__ = "template_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("source_id", "fingerprint"),)
 
 
 class ArticleVersionRow(Base):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mediamon.config import Source
 from mediamon.errors import CrawlInProgress, StorageError
+from mediamon.fingerprints import NEAR, TEMPLATE_PAGES, TEMPLATE_SHARE, hamming
 from mediamon.models import (
     ArticleRow,
     ArticleVersionRow,
@@ -35,10 +36,12 @@ from mediamon.models import (
     SourceRow,
     StatementRow,
     SubscriberRow,
+    TemplateLineRow,
 )
 from mediamon.subscriptions import Settings, Subscriber
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+NEAR_DUPLICATE_WINDOW = timedelta(days=14)
 SaveOutcome = Literal["new", "updated", "unchanged"]
 
 
@@ -66,6 +69,7 @@ class FetchedArticle:
     etag: str | None = None
     last_modified: str | None = None
     fetch_url: str | None = None  # where the text was fetched, when that is not `url`
+    simhash: int | None = None  # for finding other outlets' copies of the same story
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class StoredArticle:
     versions: int
     relevant: bool | None = None
     event: str | None = None
+    duplicate_of: str | None = None  # URL of the first copy of this story, if republished
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ class EventArticle:
     official: bool
     side: str | None
     statements: tuple[StatementRecord, ...]
+    duplicate: bool = False  # a republished copy of another article
 
 
 @dataclass(frozen=True)
@@ -489,12 +495,16 @@ class Store:
                 )
             row.title, row.text, row.content_hash = article.title, article.text, digest
             row.fetch_url = article.fetch_url
+            row.simhash = article.simhash
             row.analyzed_at = None  # a new text is read again
             row.published = article.published or row.published
             row.language = article.language or row.language
             row.author, row.site_name = article.author, article.site_name
             row.etag, row.last_modified = article.etag, article.last_modified
             row.last_checked = now
+            if outcome == "new" and article.simhash is not None:
+                session.flush()  # the new row needs its id to be left out of the search
+                row.duplicate_of = self._original(session, row.id, article.simhash, now)
             row.versions.append(
                 ArticleVersionRow(
                     number=number,
@@ -505,6 +515,77 @@ class Store:
                 )
             )
             return outcome
+
+    @staticmethod
+    @staticmethod
+    def _original(session: Session, article_id: int, fingerprint: int, now: datetime) -> int | None:
+        """The first copy of the same story among recent articles, if there is one."""
+        rows = session.execute(
+            select(ArticleRow.id, ArticleRow.simhash, ArticleRow.duplicate_of).where(
+                ArticleRow.id != article_id,
+                ArticleRow.simhash.is_not(None),
+                ArticleRow.first_seen >= now - NEAR_DUPLICATE_WINDOW,
+            )
+        ).all()
+        close = []
+        for other_id, other, original in rows:
+            if other is None:
+                continue
+            distance = hamming(fingerprint, other)
+            if distance <= NEAR:
+                close.append((distance, other_id, original))
+        if not close:
+            return None
+        _, other_id, original = min(close)
+        return int(original or other_id)
+
+    def template_lines(self, source: str, fingerprints: Iterable[str]) -> set[str]:
+        """Which of these lines are the source's template (seen on enough of its pages)."""
+        wanted = list(fingerprints)
+        if not wanted:
+            return set()
+        with self.session() as session:
+            source_row = self._source(session, source)
+            stored = session.scalar(
+                select(func.count(ArticleRow.id)).where(ArticleRow.source_id == source_row.id)
+            )
+            needed = max(TEMPLATE_PAGES, TEMPLATE_SHARE * (stored or 0))
+            return set(
+                session.scalars(
+                    select(TemplateLineRow.fingerprint).where(
+                        TemplateLineRow.source_id == source_row.id,
+                        TemplateLineRow.fingerprint.in_(wanted),
+                        TemplateLineRow.pages >= needed,
+                    )
+                )
+            )
+
+    def learn_template(self, source: str, fingerprints: Iterable[str], now: datetime) -> None:
+        """Count one more page of this source on which these lines appear."""
+        wanted = set(fingerprints)
+        if not wanted:
+            return
+        with self.session() as session:
+            source_row = self._source(session, source)
+            rows = {
+                row.fingerprint: row
+                for row in session.scalars(
+                    select(TemplateLineRow).where(
+                        TemplateLineRow.source_id == source_row.id,
+                        TemplateLineRow.fingerprint.in_(wanted),
+                    )
+                )
+            }
+            for fingerprint in wanted:
+                row = rows.get(fingerprint)
+                if row is None:
+                    session.add(
+                        TemplateLineRow(
+                            source_id=source_row.id, fingerprint=fingerprint, pages=1, last_seen=now
+                        )
+                    )
+                else:
+                    row.pages, row.last_seen = row.pages + 1, now
 
     def skip_url(self, source: str, url: str, reason: str, now: datetime) -> None:
         """Remember a URL that will not be stored, so later crawls do not fetch it again."""
@@ -533,6 +614,19 @@ class Store:
                 query = query.where(ArticleRow.relevant.is_(True))
             if limit is not None:
                 query = query.limit(limit)
+            found = session.execute(query).all()
+            wanted = {row.duplicate_of for row, _ in found if row.duplicate_of}
+            originals = (
+                dict(
+                    session.execute(
+                        select(ArticleRow.id, ArticleRow.url).where(ArticleRow.id.in_(wanted))
+                    )
+                    .tuples()
+                    .all()
+                )
+                if wanted
+                else {}
+            )
             return [
                 StoredArticle(
                     url=row.url,
@@ -547,8 +641,9 @@ class Store:
                     versions=count,
                     relevant=row.relevant,
                     event=row.event_id,
+                    duplicate_of=originals.get(row.duplicate_of) if row.duplicate_of else None,
                 )
-                for row, count in session.execute(query).all()
+                for row, count in found
             ]
 
     def versions(self, url: str) -> list[tuple[int, datetime, str | None, str]]:
@@ -706,6 +801,7 @@ class Store:
                             official=a.official,
                             side=a.side,
                             statements=tuple(statements.get(a.id, ())),
+                            duplicate=a.duplicate_of is not None,
                         )
                         for a in articles[event.id]
                     ),

@@ -699,3 +699,76 @@ def test_crawl_only_the_named_source(mediamon: Mediamon, web: FixtureWeb) -> Non
     assert web.hits("/a/feed") == 0 and list(mediamon.articles()) == [web.url(WIRE.path)]
     unknown = mediamon.run("crawl", "--source", "C")
     assert unknown.returncode == 2 and "no source named 'C'" in unknown.stderr
+
+
+def test_a_sources_repeated_lines_are_learned_as_its_template(
+    mediamon: Mediamon, web: FixtureWeb
+) -> None:
+    signature = "The Ledger Desk: independent reporting from the region since 1998, every day."
+    stories = [
+        Story(
+            f"/ledger/{n}",
+            f"Ledger report {n}",
+            [
+                f"Report number {n} describes a different meeting of regional officials in detail.",
+                f"The officials in report {n} discussed water, roads and the budget for next year.",
+                signature,
+            ],
+            RECENT - timedelta(minutes=n),
+        )
+        for n in range(7)
+    ]
+    publish(web, *stories[:6])
+    web.page("/feed", rss([(web.url(s.path), s.title, s.published) for s in stories[:6]]))
+    mediamon.configure(
+        [{"name": "Ledger", "feed": web.url("/feed")}], concurrent_per_host=1, extract_workers=0
+    )
+    mediamon.crawl()
+    stored = mediamon.articles()
+    carrying = [url for url, a in stored.items() if signature in a["text"]]
+    assert len(stored) == 6 and len(carrying) == 4  # learned after four pages, gone from then on
+    assert all("Report number" in a["text"] for a in stored.values())
+    publish(web, stories[6])
+    web.page("/feed", rss([(web.url(s.path), s.title, s.published) for s in stories]))
+    mediamon.crawl()
+    latest = mediamon.articles()[web.url(stories[6].path)]
+    assert signature not in latest["text"] and "Report number 6" in latest["text"]
+
+
+def test_a_republished_wire_story_is_linked_to_its_original(
+    mediamon: Mediamon, web: FixtureWeb
+) -> None:
+    copy = Story(
+        "/daily/copy",
+        "Daily: leaders hold rare call",
+        [
+            "By the wire desk",
+            *WIRE.paragraphs,
+            "Additional reporting by our correspondent.",
+        ],
+        RECENT,
+    )
+    publish(web, WIRE, copy, ANALYSIS)
+    web.page("/wire/feed", rss([(web.url(WIRE.path), WIRE.title, RECENT - timedelta(hours=1))]))
+    web.page(
+        "/daily/feed",
+        rss(
+            [
+                (web.url(copy.path), copy.title, RECENT),
+                (web.url(ANALYSIS.path), ANALYSIS.title, RECENT),
+            ]
+        ),
+    )
+    mediamon.configure([{"name": "Wire", "feed": web.url("/wire/feed")}])
+    mediamon.crawl()  # the original first
+    mediamon.configure(
+        [
+            {"name": "Wire", "feed": web.url("/wire/feed")},
+            {"name": "Daily", "feed": web.url("/daily/feed")},
+        ]
+    )
+    mediamon.crawl()
+    stored = mediamon.articles()
+    assert stored[web.url(copy.path)]["duplicate_of"] == web.url(WIRE.path)
+    assert stored[web.url(ANALYSIS.path)]["duplicate_of"] is None
+    assert stored[web.url(WIRE.path)]["duplicate_of"] is None

@@ -63,6 +63,7 @@ class SourcesSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourcesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider._on_item_error, signal=signals.item_error)
         return spider
 
     # -- index pages -----------------------------------------------------------------------
@@ -258,6 +259,18 @@ class SourcesSpider(Spider):
         ctx.report.item_failed(source.name, f"{link.url}: {reason}")
         if permanent:
             ctx.store.skip_url(source.name, link.url, reason, ctx.now)
+
+    def _on_item_error(
+        self, item: Any, response: Response, spider: Spider, failure: Failure
+    ) -> None:
+        """A pipeline stage crashed on an article: reported like any other failed item."""
+        page = getattr(item, "page", item)
+        name = getattr(page, "source", None)
+        if name in self.context.report.outcomes:
+            url = getattr(page, "url", response.url if response else "?")
+            self.context.report.item_failed(
+                name, f"{url}: crashed while processing it ({failure.getErrorMessage()})"
+            )
 
     def _on_spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         name = response.meta.get("source")
