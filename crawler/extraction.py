@@ -71,7 +71,7 @@ _EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 # Publishers' clocks and zones are sloppy; further ahead than this is a wrong value.
 _FUTURE_SLACK = timedelta(days=1)
 
-_SHORT = 1500  # characters: below this, precision mode may have missed the body
+_SHORT = 600  # characters: below this, precision mode may have missed the body
 _HEADLINE_CHARS = 300
 
 _ITEMPROP_PUBLISHED = XPath('//*[@itemprop="datePublished"]')

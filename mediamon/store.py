@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mediamon.config import Source
 from mediamon.errors import CrawlInProgress, StorageError
-from mediamon.fingerprints import NEAR, TEMPLATE_PAGES, TEMPLATE_SHARE, hamming
+from mediamon.fingerprints import NEAR, hamming
 from mediamon.models import (
     ArticleRow,
     ArticleVersionRow,
@@ -197,6 +197,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
+        self._recent: list[tuple[int, int, int | None]] | None = None  # near-duplicate index
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -516,76 +517,72 @@ class Store:
             )
             return outcome
 
-    @staticmethod
-    @staticmethod
-    def _original(session: Session, article_id: int, fingerprint: int, now: datetime) -> int | None:
-        """The first copy of the same story among recent articles, if there is one."""
-        rows = session.execute(
-            select(ArticleRow.id, ArticleRow.simhash, ArticleRow.duplicate_of).where(
-                ArticleRow.id != article_id,
-                ArticleRow.simhash.is_not(None),
-                ArticleRow.first_seen >= now - NEAR_DUPLICATE_WINDOW,
-            )
-        ).all()
-        close = []
-        for other_id, other, original in rows:
-            if other is None:
-                continue
+    def _original(
+        self, session: Session, article_id: int, fingerprint: int, now: datetime
+    ) -> int | None:
+        """The first copy of the same story among recent articles, if there is one. The
+        recent fingerprints are read once per store handle and kept up to date, so a crawl
+        of many articles does not read them again for each one."""
+        if self._recent is None:
+            self._recent = [
+                (row_id, value, original)
+                for row_id, value, original in session.execute(
+                    select(ArticleRow.id, ArticleRow.simhash, ArticleRow.duplicate_of).where(
+                        ArticleRow.id != article_id,
+                        ArticleRow.simhash.is_not(None),
+                        ArticleRow.first_seen >= now - NEAR_DUPLICATE_WINDOW,
+                    )
+                ).tuples()
+                if value is not None
+            ]
+        best: tuple[int, int, int | None] | None = None
+        for other_id, other, original in self._recent:
             distance = hamming(fingerprint, other)
-            if distance <= NEAR:
-                close.append((distance, other_id, original))
-        if not close:
-            return None
-        _, other_id, original = min(close)
-        return int(original or other_id)
+            if distance <= NEAR and (best is None or distance < best[0]):
+                best = (distance, other_id, original)
+        found = (best[2] or best[1]) if best else None
+        self._recent.append((article_id, fingerprint, found))
+        return found
 
-    def template_lines(self, source: str, fingerprints: Iterable[str]) -> set[str]:
-        """Which of these lines are the source's template (seen on enough of its pages)."""
-        wanted = list(fingerprints)
-        if not wanted:
-            return set()
+    def template(self, source: str) -> tuple[dict[str, int], int]:
+        """A source's learned lines (fingerprint -> pages seen on) and its stored pages."""
         with self.session() as session:
             source_row = self._source(session, source)
             stored = session.scalar(
                 select(func.count(ArticleRow.id)).where(ArticleRow.source_id == source_row.id)
             )
-            needed = max(TEMPLATE_PAGES, TEMPLATE_SHARE * (stored or 0))
-            return set(
-                session.scalars(
-                    select(TemplateLineRow.fingerprint).where(
-                        TemplateLineRow.source_id == source_row.id,
-                        TemplateLineRow.fingerprint.in_(wanted),
-                        TemplateLineRow.pages >= needed,
-                    )
+            lines = session.execute(
+                select(TemplateLineRow.fingerprint, TemplateLineRow.pages).where(
+                    TemplateLineRow.source_id == source_row.id
                 )
-            )
+            ).tuples()
+            return {fingerprint: pages for fingerprint, pages in lines}, int(stored or 0)
 
-    def learn_template(self, source: str, fingerprints: Iterable[str], now: datetime) -> None:
-        """Count one more page of this source on which these lines appear."""
-        wanted = set(fingerprints)
-        if not wanted:
+    def save_template(self, source: str, pages: dict[str, int], now: datetime) -> None:
+        """Write back a source's line counts (after a crawl learned from its new pages)."""
+        if not pages:
             return
         with self.session() as session:
             source_row = self._source(session, source)
             rows = {
                 row.fingerprint: row
                 for row in session.scalars(
-                    select(TemplateLineRow).where(
-                        TemplateLineRow.source_id == source_row.id,
-                        TemplateLineRow.fingerprint.in_(wanted),
-                    )
+                    select(TemplateLineRow).where(TemplateLineRow.source_id == source_row.id)
                 )
             }
-            for fingerprint in wanted:
+            for fingerprint, count in pages.items():
                 row = rows.get(fingerprint)
                 if row is None:
                     session.add(
                         TemplateLineRow(
-                            source_id=source_row.id, fingerprint=fingerprint, pages=1, last_seen=now
+                            source_id=source_row.id,
+                            fingerprint=fingerprint,
+                            pages=count,
+                            last_seen=now,
                         )
                     )
-                else:
-                    row.pages, row.last_seen = row.pages + 1, now
+                elif row.pages != count:
+                    row.pages, row.last_seen = count, now
 
     def skip_url(self, source: str, url: str, reason: str, now: datetime) -> None:
         """Remember a URL that will not be stored, so later crawls do not fetch it again."""

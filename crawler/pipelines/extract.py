@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import DropItem
@@ -22,12 +23,23 @@ from scrapy.exceptions import DropItem
 from crawler.extraction import Extracted, extract_article, warm_up
 from crawler.items import Page
 from crawler.pipelines.base import Stage
+from mediamon.fingerprints import simhash
 
 
 @dataclass
 class ExtractedPage:
     page: Page
     article: Extracted
+    simhash: int | None = None
+
+
+def extract_and_fingerprint(
+    html: str, url: str, **options: Any
+) -> tuple[Extracted | None, int | None]:
+    """What a worker does for one page: extraction, and the SimHash of the text (both CPU
+    work, both better off the crawl process)."""
+    article = extract_article(html, url, **options)
+    return article, (simhash(article.text) if article else None)
 
 
 def worker_count(configured: int | None) -> int:
@@ -77,7 +89,7 @@ class ExtractPipeline(Stage):
         ctx = self.context
         source = ctx.source(item.source)
         job = partial(
-            extract_article,
+            extract_and_fingerprint,
             item.html,
             item.url,
             prune_xpath=source.prune_xpath,
@@ -86,14 +98,16 @@ class ExtractPipeline(Stage):
         )
         pool = self._pool()
         try:
-            article = job() if pool is None else await asyncio.wrap_future(pool.submit(job))
+            article, fingerprint = (
+                job() if pool is None else await asyncio.wrap_future(pool.submit(job))
+            )
         except BrokenProcessPool:
             self.pool, self.workers = None, 0  # a worker died (out of memory?): go on inline
-            article = job()
+            article, fingerprint = job()
         if article is None:
             reason = "no article text found on the page"
             ctx.report.item_failed(item.source, f"{item.url}: {reason}")
             if not item.recheck:
                 ctx.store.skip_url(item.source, item.url, reason, ctx.now)
             raise DropItem(reason)
-        return ExtractedPage(item, article)
+        return ExtractedPage(item, article, fingerprint)

@@ -2,30 +2,41 @@
 
 On the way, the source's learned template goes: lines this source repeats on page after
 page ("The Daily Ledger: independent news since 1998") are boilerplate for it, whatever the
-generic filters think. Each new page teaches the template its lines. A SimHash of the text
-lets the store link a republished wire story to its first copy.
+generic filters think. Each new page teaches the template its lines; the counts live in
+memory during the crawl and go back to the store at its end. A SimHash of the text lets
+the store link a republished wire story to its first copy.
 """
 
 from __future__ import annotations
 
 from crawler.pipelines.base import Stage
 from crawler.pipelines.extract import ExtractedPage
-from mediamon.fingerprints import line_fingerprint, simhash, template_candidates
+from mediamon.fingerprints import Template, simhash
 from mediamon.store import FetchedArticle
 
 
 class StorePipeline(Stage):
+    templates: dict[str, Template]
+
+    def open_spider(self) -> None:
+        self.templates = {}
+
+    def close_spider(self) -> None:
+        for source, template in self.templates.items():
+            self.context.store.save_template(source, template.pages, self.context.now)
+
+    def template(self, source: str) -> Template:
+        if source not in self.templates:
+            self.templates[source] = Template(*self.context.store.template(source))
+        return self.templates[source]
+
     def process_item(self, item: ExtractedPage) -> ExtractedPage:
         ctx = self.context
         page, article = item.page, item.article
-        candidates = template_candidates(article.text)
-        template = ctx.store.template_lines(page.source, candidates)
-        text = article.text
-        if template:
-            kept = [line for line in text.splitlines() if line_fingerprint(line) not in template]
-            text = "\n".join(kept) or text  # a page of nothing but template keeps its text
+        template = self.template(page.source)
+        text = template.strip(article.text)
         if not page.recheck:  # a page seen again would count twice
-            ctx.store.learn_template(page.source, candidates, ctx.now)
+            template.learn(article.text)
         outcome = ctx.store.save_article(
             FetchedArticle(
                 url=page.url,
@@ -40,7 +51,7 @@ class StorePipeline(Stage):
                 fetch_url=page.link.fetch_url,
                 etag=page.etag,
                 last_modified=page.last_modified,
-                simhash=simhash(text),
+                simhash=item.simhash if item.simhash is not None else simhash(text),
             ),
             ctx.now,
             ctx.crawl.recheck_official_after_hours,
