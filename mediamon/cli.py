@@ -114,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest.set_defaults(run=cmd_digest)
 
+    demo = commands.add_parser("demo", help="an offline end-to-end run on a bundled sample web")
+    demo.add_argument(
+        "--send-to",
+        type=int,
+        metavar="CHAT_ID",
+        help="also send the digest to this chat (needs TELEGRAM_BOT_TOKEN)",
+    )
+    demo.set_defaults(run=cmd_demo)
+
     check = commands.add_parser("check-config", help="validate the config and summarise it")
     check.set_defaults(run=cmd_check_config)
     return parser
@@ -206,6 +215,13 @@ def cmd_digest(args: argparse.Namespace) -> int:
         else:
             line += "; the running bot delivers them"
     print(line)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from mediamon.demo.run import run_demo
+
+    print(run_demo(_config(args), send_to=args.send_to))
     return 0
 
 
