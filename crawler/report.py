@@ -25,9 +25,36 @@ class CrawlReport:
     def __init__(self, sources: list[str], stream: TextIO | None = None) -> None:
         self.outcomes = {name: SourceOutcome(name) for name in sources}
         self.stream = stream if stream is not None else sys.stderr
+        # on a terminal one status line is redrawn; elsewhere (cron, logs) plain lines
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._status_shown = False
 
     def _say(self, source: str, message: str) -> None:
+        self._clear()
         print(f"[{source}] {message}", file=self.stream, flush=True)
+        self._status()
+
+    def _clear(self) -> None:
+        if self.live and self._status_shown:
+            self.stream.write("\r\033[K")
+            self._status_shown = False
+
+    def _status(self) -> None:
+        if not self.live:
+            return
+        read = sum(1 for o in self.outcomes.values() if o.failure or o.unchanged or o.announced)
+        stored = sum(o.new + o.updated for o in self.outcomes.values())
+        queued = sum(o.queued for o in self.outcomes.values())
+        self.stream.write(
+            f"\rcrawling: {read}/{len(self.outcomes)} sources read, "
+            f"{stored}/{queued} new articles stored"
+        )
+        self.stream.flush()
+        self._status_shown = True
+
+    def finish(self) -> None:
+        """End the status line so the summary starts on a clean line."""
+        self._clear()
 
     def source_failed(self, source: str, reason: str) -> None:
         outcome = self.outcomes[source]
@@ -39,9 +66,21 @@ class CrawlReport:
         outcome = self.outcomes[source]
         outcome.announced += announced
         outcome.queued += queued
+        if self.live:
+            self._status()
+        else:
+            print(
+                f"[{source}] read: {announced} items, {queued} new to fetch",
+                file=self.stream,
+                flush=True,
+            )
 
     def index_unchanged(self, source: str) -> None:
         self.outcomes[source].unchanged = True
+        if self.live:
+            self._status()
+        else:
+            print(f"[{source}] unchanged since the last crawl", file=self.stream, flush=True)
 
     def item_failed(self, source: str, reason: str) -> None:
         self.outcomes[source].errors.append(reason)
@@ -55,6 +94,7 @@ class CrawlReport:
             self.outcomes[source].new += 1
         elif outcome == "updated":
             self.outcomes[source].updated += 1
+        self._status()
 
     @property
     def failed(self) -> list[SourceOutcome]:

@@ -53,6 +53,7 @@ def run_crawl(
             stats = _crawl(CrawlContext(sources, store, report, config.crawl, now), verbose)
         status = "completed"
     finally:
+        report.finish()
         finished = utcnow()
         for outcome in report.outcomes.values():
             store.record_source_outcome(outcome.name, outcome.failure, finished)

@@ -414,6 +414,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 print(article.text)
             if len(args.inputs) > 1:
                 print()
+    print(
+        f"{len(args.inputs)} input{'s' * (len(args.inputs) != 1)}, {failures} unreadable",
+        file=sys.stderr,
+    )
     return 1 if failures else 0
 
 

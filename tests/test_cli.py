@@ -100,7 +100,10 @@ def test_extract_json_gives_one_object_per_input_and_reports_unreadable_ones(
         str(PAGES / "readout_he.html"),
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == f"mediamon: {missing}: no such file"
+    assert result.stderr.strip().splitlines() == [
+        f"mediamon: {missing}: no such file",
+        "3 inputs, 1 unreadable",
+    ]
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [set(obj) for obj in lines] == [{"input", "title", "published", "language", "text"}] * 2
     russian, hebrew = lines

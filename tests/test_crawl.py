@@ -772,3 +772,36 @@ def test_a_republished_wire_story_is_linked_to_its_original(
     assert stored[web.url(copy.path)]["duplicate_of"] == web.url(WIRE.path)
     assert stored[web.url(ANALYSIS.path)]["duplicate_of"] is None
     assert stored[web.url(WIRE.path)]["duplicate_of"] is None
+
+
+def test_progress_is_plain_lines_when_not_on_a_terminal(
+    mediamon: Mediamon, web: FixtureWeb
+) -> None:
+    publish(web, WIRE)
+    web.page("/feed", rss([(web.url(WIRE.path), WIRE.title, RECENT)]))
+    mediamon.configure([{"name": "Feed", "feed": web.url("/feed")}])
+    first = mediamon.crawl()
+    assert "[Feed] read: 1 items, 1 new to fetch" in first.stderr
+    assert "\r" not in first.stderr  # no terminal redrawing in a log
+    assert "[Feed] unchanged since the last crawl" in mediamon.crawl().stderr
+
+
+def test_a_terminal_gets_one_redrawn_status_line() -> None:
+    import io
+
+    from crawler.report import CrawlReport
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    report = CrawlReport(["A", "B"], screen)
+    report.index_read("A", announced=3, queued=2)
+    report.saved("A", "new")
+    report.source_failed("B", "http://b.test/feed: timed out")
+    report.finish()
+    text = screen.getvalue()
+    assert "\rcrawling: 1/2 sources read, 1/2 new articles stored" in text
+    assert "[B] failed: http://b.test/feed: timed out\n" in text
+    assert text.endswith("\r\033[K")
