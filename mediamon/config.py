@@ -118,6 +118,9 @@ class Actor(Frozen):
     name: NonEmpty
     role: str | None = None
     aliases: tuple[NonEmpty, ...] = ()
+    # an office (the Kremlin, a ministry) is a party to a contact and a speaker, but the
+    # people who took part are the participants an event lists and is named after
+    office: bool = False
 
 
 class Side(Frozen):

@@ -226,3 +226,15 @@ def test_event_ids_are_readable_and_unique() -> None:
     assert first.id == "2023-12-10-call-netanyahu-putin"
     second = new_event(report, ("israel", "russia"), lambda prefix: {first.id})
     assert second.id == "2023-12-10-call-netanyahu-putin-2"
+
+
+def test_offices_are_parties_but_not_participants(lexicon: Lexicon) -> None:
+    found = report(
+        press(
+            "Kremlin: leaders held a telephone conversation",
+            "The Kremlin said Vladimir Putin spoke by phone with Benjamin Netanyahu on Sunday.",
+        ),
+        lexicon,
+    )
+    assert found is not None
+    assert found.participants == {"israel": ("Benjamin Netanyahu",), "russia": ("Vladimir Putin",)}

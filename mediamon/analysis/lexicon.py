@@ -60,6 +60,9 @@ class Lexicon:
 
     def __init__(self, config: Config) -> None:
         self.sides = tuple(config.sides)
+        self.offices = {
+            actor.name for side in config.sides.values() for actor in side.actors if actor.office
+        }
         self._mentions: list[tuple[re.Pattern[str], str, str | None, bool]] = []
         for side_id, side in config.sides.items():
             for actor in side.actors:

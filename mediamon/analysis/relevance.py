@@ -68,7 +68,11 @@ def assess(
     participants: dict[str, list[str]] = {side: [] for side in lexicon.sides}
     for _, _, mentions, _ in found:
         for mention in mentions:
-            if mention.actor and mention.actor not in participants[mention.side]:
+            if (
+                mention.actor
+                and mention.actor not in lexicon.offices
+                and mention.actor not in participants[mention.side]
+            ):
                 participants[mention.side].append(mention.actor)
     return ContactReport(
         kind=kind,
