@@ -160,7 +160,9 @@ class Commands:
         for subscriber in self.store.subscribers():
             if subscriber.active:
                 kinds[subscriber.chat_type] = kinds.get(subscriber.chat_type, 0) + 1
-        await self.reply(update, messages.stats_text(self.store.counts(), kinds))
+        await self.reply(
+            update, messages.stats_text(self.store.counts(), kinds, self.store.outbox_counts())
+        )
 
     async def crawl(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not self.is_admin(update):

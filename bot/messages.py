@@ -184,7 +184,9 @@ def status_text(last: CrawlRun | None, next_crawl: datetime | None, counts: dict
     return "\n".join(lines)
 
 
-def stats_text(counts: dict[str, int], chat_types: dict[str, int]) -> str:
+def stats_text(
+    counts: dict[str, int], chat_types: dict[str, int], outbox: dict[str, int] | None = None
+) -> str:
     kinds = ", ".join(f"{n} {escape(kind)}" for kind, n in sorted(chat_types.items())) or "none"
     return (
         "<b>Stats</b>\n"
@@ -192,6 +194,12 @@ def stats_text(counts: dict[str, int], chat_types: dict[str, int]) -> str:
         f"Sources: {counts['sources']}, failing: {counts['failing']}\n"
         f"Articles: {counts['articles']}, about contacts: {counts['relevant']}, "
         f"contacts: {counts['events']}"
+        + (
+            f"\nDeliveries: {outbox['sent']} sent, {outbox['pending']} waiting, "
+            f"{outbox['dropped']} failed"
+            if outbox is not None
+            else ""
+        )
     )
 
 

@@ -181,7 +181,9 @@ def test_admin_commands_answer_only_admins(telegram: FakeTelegram, bot: dict[str
     assert say(telegram, USER, "/crawl").text == "Not allowed."
     say(telegram, ADMIN, "/start")
     stats = say(telegram, ADMIN, "/stats", user_id=ADMIN).text
-    assert "Subscribers: 1 (1 private)" in stats
+    assert (
+        "Subscribers: 1 (1 private)" in stats and "Deliveries: 0 sent, 0 waiting, 0 failed" in stats
+    )
     started = say(telegram, ADMIN, "/crawl", user_id=ADMIN).text
     assert started.startswith("Crawl started")
     assert "Subscribers" in say(telegram, ADMIN, "/status").text  # the bot answers meanwhile
