@@ -81,7 +81,7 @@ class Commands:
     # -- browsing --------------------------------------------------------------------------
 
     async def latest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        events = self.store.events()[: LATEST * 3]
+        events = self.store.events(limit=LATEST * 3)
         judged = [(event, self.comparer.compare(event)) for event in events]
         judged.sort(key=lambda pair: (not pair[1].diverging, -pair[0].date.toordinal()))
         judged = judged[:LATEST]
@@ -103,7 +103,7 @@ class Commands:
         await self.show_event(update, context.args[0])
 
     async def show_event(self, update: Update, event_id: str) -> None:
-        found = [e for e in self.store.events() if e.id == event_id]
+        found = self.store.events(event_id=event_id)
         if not found:
             await self.reply(
                 update,

@@ -752,7 +752,12 @@ class Store:
             session.execute(delete(EventRow))
 
     def events(
-        self, since: date | None = None, updated_since: datetime | None = None
+        self,
+        since: date | None = None,
+        updated_since: datetime | None = None,
+        *,
+        event_id: str | None = None,
+        limit: int | None = None,
     ) -> list[EventDetails]:
         """Events newest first, with their articles and statements."""
         with self.session() as session:
@@ -761,6 +766,10 @@ class Store:
                 query = query.where(EventRow.date >= since)
             if updated_since is not None:
                 query = query.where(EventRow.updated_at > updated_since)
+            if event_id is not None:
+                query = query.where(EventRow.id == event_id)
+            if limit is not None:
+                query = query.limit(limit)
             events = session.scalars(query).all()
             ids = [event.id for event in events]
             articles: dict[str, list[ArticleRow]] = {event_id: [] for event_id in ids}
@@ -949,12 +958,6 @@ class Store:
                 OutboxItem(r.id, r.key, r.chat_id, r.thread_id, r.kind, r.text, r.attempts)
                 for r in rows
             ]
-
-    def next_due_time(self) -> datetime | None:
-        with self.session() as session:
-            return session.scalar(
-                select(func.min(OutboxRow.not_before)).where(OutboxRow.status == "pending")
-            )
 
     def delivered(self, item_id: int, now: datetime) -> None:
         self._outbox_update(item_id, status="sent", sent_at=now)
